@@ -1,5 +1,6 @@
 import js from '@eslint/js';
 import { defineConfig, globalIgnores } from 'eslint/config';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 import { layersRule } from './eslint-rules/layers.js';
 
@@ -26,13 +27,22 @@ export default defineConfig(
       ],
       // `import { type X }` keeps a run-time import under verbatimModuleSyntax; `import type` does not.
       '@typescript-eslint/no-import-type-side-effects': 'error',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', caughtErrors: 'all' }],
+      // ignoreRestSiblings: `const { kind, ...rest } = object` is how a property is left out.
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', caughtErrors: 'all', ignoreRestSiblings: true },
+      ],
       eqeqeq: ['error', 'always'],
     },
   },
   {
     files: ['**/*.{ts,tsx}'],
     rules: { '@typescript-eslint/explicit-module-boundary-types': 'error' },
+  },
+  {
+    // Plain JavaScript here is Node scripts and config; TypeScript files get their globals from tsc.
+    files: ['**/*.{js,mjs,cjs}'],
+    languageOptions: { globals: globals.node },
   },
   {
     // Tools find their configuration through the default export.
