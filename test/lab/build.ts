@@ -58,7 +58,7 @@ export async function labCacheKey(): Promise<string> {
   return hash.digest('hex').slice(0, 16);
 }
 
-function log(message: string): void {
+export function log(message: string): void {
   process.stderr.write(`[lab] ${message}\n`);
 }
 
@@ -113,11 +113,37 @@ async function importIntoVictoriaMetrics(dataDir: string, importFile: string): P
   }
 }
 
-export async function ensureLabBuilt(): Promise<LabBuild> {
+/**
+ * Runs `produce` into a fresh directory unless `<root>/<name>/complete` exists, under a lock so two
+ * test processes never build the same thing at once; the result appears atomically (rename).
+ */
+export async function cachedBuild(name: string, produce: (workDir: string) => Promise<void>): Promise<string> {
   const root = labCacheRoot();
-  const key = await labCacheKey();
-  const dir = join(root, key);
-  const build: LabBuild = {
+  const dir = join(root, name);
+  if (existsSync(join(dir, 'complete'))) return dir;
+  await mkdir(root, { recursive: true });
+  const release = await acquireLock(`${dir}.lock`);
+  try {
+    if (existsSync(join(dir, 'complete'))) return dir;
+    const work = `${dir}.building`;
+    await rm(work, { recursive: true, force: true });
+    await mkdir(work, { recursive: true });
+    await produce(work);
+    await writeFile(join(work, 'complete'), new Date().toISOString());
+    await rm(dir, { recursive: true, force: true });
+    await rename(work, dir);
+    return dir;
+  } finally {
+    await release();
+  }
+}
+
+export async function backfill(openMetricsFile: string, tsdbDir: string): Promise<void> {
+  await run('promtool', ['tsdb', 'create-blocks-from', 'openmetrics', `--max-block-duration=${BACKFILL_BLOCK_DURATION}`, openMetricsFile, tsdbDir], 'promtool backfill');
+}
+
+export function labPaths(dir: string): LabBuild {
+  return {
     dir,
     tsdbDir: join(dir, 'tsdb'),
     vmDataDir: join(dir, 'victoria-metrics'),
@@ -125,14 +151,11 @@ export async function ensureLabBuilt(): Promise<LabBuild> {
     manifestsDir: join(dir, 'manifests'),
     clusterDir: join(dir, 'cluster'),
   };
-  if (existsSync(join(dir, 'complete'))) return build;
-  await mkdir(root, { recursive: true });
-  const release = await acquireLock(`${dir}.lock`);
-  try {
-    if (existsSync(join(dir, 'complete'))) return build;
-    const work = `${dir}.building`;
-    await rm(work, { recursive: true, force: true });
-    await mkdir(work, { recursive: true });
+}
+
+export async function ensureLabBuilt(): Promise<LabBuild> {
+  const key = await labCacheKey();
+  const dir = await cachedBuild(key, async (work) => {
     const started = Date.now();
     log(`building the MusicCorp lab (${key}) in ${work}; this takes a few minutes once, then it is cached`);
     const world = simulateMusicCorp();
@@ -142,35 +165,26 @@ export async function ensureLabBuilt(): Promise<LabBuild> {
     const jsonl = join(work, 'history.jsonl');
     await writeOpenMetrics(set, om);
     await writeVictoriaMetricsImport(set, jsonl);
-    const truth = groundTruth(world, http);
     const { manifests, cluster } = musicCorpManifests(world);
-    await writeFile(join(work, 'ground-truth.json'), JSON.stringify(truth, null, 2));
+    await writeFile(join(work, 'ground-truth.json'), JSON.stringify(groundTruth(world, http), null, 2));
     await writeObjects(join(work, 'manifests'), manifests);
     await writeObjects(join(work, 'cluster'), cluster);
     log(`wrote OpenMetrics and VictoriaMetrics import files (${Math.round((Date.now() - started) / 1000)} s); backfilling Prometheus and VictoriaMetrics`);
     // One core each: promtool is single-threaded, and so is VictoriaMetrics' import of one stream.
-    await Promise.all([
-      run('promtool', ['tsdb', 'create-blocks-from', 'openmetrics', `--max-block-duration=${BACKFILL_BLOCK_DURATION}`, om, join(work, 'tsdb')], 'promtool backfill'),
-      importIntoVictoriaMetrics(join(work, 'victoria-metrics'), jsonl),
-    ]);
+    await Promise.all([backfill(om, join(work, 'tsdb')), importIntoVictoriaMetrics(join(work, 'victoria-metrics'), jsonl)]);
     await rm(om);
     await rm(jsonl);
-    await writeFile(join(work, 'complete'), new Date().toISOString());
-    await rm(dir, { recursive: true, force: true });
-    await rename(work, dir);
     log(`lab built in ${Math.round((Date.now() - started) / 1000)} s`);
-    await pruneOldBuilds(root, key);
-    return build;
-  } finally {
-    await release();
-  }
+  });
+  await pruneOldBuilds(labCacheRoot(), key);
+  return labPaths(dir);
 }
 
-/** Keeps the cache from growing with every generator change: drop builds other than the current one. */
-async function pruneOldBuilds(root: string, keep: string): Promise<void> {
+/** Keeps the cache from growing with every generator change: drop builds of other generator versions. */
+async function pruneOldBuilds(root: string, key: string): Promise<void> {
   for (const entry of await readdir(root)) {
-    if (entry === keep || entry.endsWith('.lock')) continue;
-    if (/^[0-9a-f]{16}(\.building)?$/.test(entry)) await rm(join(root, entry), { recursive: true, force: true });
+    if (entry.startsWith(key) || entry.endsWith('.lock')) continue;
+    if (/^[0-9a-f]{16}/.test(entry)) await rm(join(root, entry), { recursive: true, force: true });
   }
 }
 
