@@ -1,15 +1,25 @@
 import { REPORT_SCHEMA_VERSION, type Report } from '../api/report';
+import type { FleetSnapshot } from '../kubernetes/model';
 import { detectCatalog, type MetricCatalog } from '../prometheus/catalog';
 import type { Matcher } from '../prometheus/promql';
 import type { QueryApi } from '../prometheus/query-api';
+import { collectContainers } from './collect/containers';
+import { collectDataTier } from './collect/data-tier';
+import { collectHpas } from './collect/hpas';
+import { collectPools } from './collect/pools';
+import { QueryRunner } from './collect/query-kit';
+import type { AnalysisContext, HpaFacts, WorkloadFacts } from './context';
+import { runRules, type SilenceMatcher } from './engine';
 import { collectRed } from './red';
+import type { RuleModule } from './rule';
 import { assembleServices, type ServiceAnalysis } from './services';
 import { objectivesFor, type SloFile } from './slo';
 
 /**
- * One analysis of one window: preflight the store, then RED and SLOs per workload. Every step asks
- * the store a fixed number of aggregated questions, so the cost in requests does not grow with the
- * fleet (a lab test holds this to account).
+ * One analysis of one window: preflight the store, measure RED and SLOs per workload, collect the
+ * aggregates rules read, run the rules. Every step asks the store a fixed number of aggregated
+ * questions, so the cost in requests does not grow with the fleet (a lab test holds this to account).
+ * The rules are handed in by the caller (the CLI, Electron, web mode), so `core` never imports `rules/`.
  */
 export interface AnalyzeOptions {
   window: { start: number; end: number };
@@ -17,8 +27,14 @@ export interface AnalyzeOptions {
   /** Matchers added to every selector, e.g. `cluster="prod-eu"` on a multi-cluster Thanos or Mimir. */
   global?: readonly Matcher[];
   namespaces?: readonly string[];
+  /** Kubernetes objects from a cluster or a manifest folder. */
+  fleet?: FleetSnapshot | null;
+  rules?: readonly RuleModule[];
+  silences?: SilenceMatcher;
   /** Resolution of timelines; defaults to about a thousand points over the window. */
   timelineStep?: number;
+  /** The kubelet's scrape interval, seconds (default 60): CPU percentiles use rates over three scrapes. */
+  scrapeInterval?: number;
   signal?: AbortSignal;
   onProgress?: (step: string) => void;
 }
@@ -27,6 +43,7 @@ export interface Analysis {
   report: Report;
   catalog: MetricCatalog;
   services: ServiceAnalysis[];
+  context: AnalysisContext;
 }
 
 export function defaultTimelineStep(windowSeconds: number): number {
@@ -34,10 +51,45 @@ export function defaultTimelineStep(windowSeconds: number): number {
 }
 
 /** Every latency threshold an SLO file mentions: each family is asked for all of them at once. */
-function latencyThresholds(slo: SloFile | null | undefined): number[] {
+function latencyThresholds(slo: SloFile | null): number[] {
   if (!slo) return [];
   const all = [slo.defaults?.latency?.threshold, ...slo.services.map((s) => s.latency?.threshold)];
   return [...new Set(all.filter((t): t is number => t !== undefined))];
+}
+
+/** Links metrics-side facts to the Kubernetes objects, and adds HPAs only the objects know about. */
+function attachFleet(workloads: WorkloadFacts[], hpas: HpaFacts[], fleet: FleetSnapshot | null): HpaFacts[] {
+  if (!fleet) return hpas;
+  for (const w of workloads) {
+    w.spec = fleet.workloads.find((s) => s.namespace === w.key.namespace && s.name === w.key.workload && s.kind === w.key.workloadType) ?? null;
+  }
+  const out = [...hpas];
+  for (const spec of fleet.hpas) {
+    const existing = out.find((h) => h.namespace === spec.namespace && h.name === spec.name);
+    if (existing) {
+      existing.spec = spec;
+      existing.target ??= { kind: spec.target.kind, name: spec.target.name };
+      existing.minReplicas ??= spec.minReplicas;
+      existing.maxReplicas ??= spec.maxReplicas;
+      continue;
+    }
+    out.push({
+      namespace: spec.namespace,
+      name: spec.name,
+      target: { kind: spec.target.kind, name: spec.target.name },
+      minReplicas: spec.minReplicas,
+      maxReplicas: spec.maxReplicas,
+      metrics: spec.metrics.map((m) => ({
+        name: m.type === 'Resource' || m.type === 'ContainerResource' ? m.resource : m.metricName,
+        targetType: m.target.type === 'Utilization' ? 'utilization' : m.target.type === 'AverageValue' ? 'average' : 'value',
+        target: m.target.type === 'Utilization' ? m.target.averageUtilization : m.target.type === 'AverageValue' ? m.target.averageValue : m.target.value,
+      })),
+      timeline: { current: null, desired: null, cpuUtilization: null },
+      hourly: { changes: null, amplitude: null },
+      spec,
+    });
+  }
+  return out;
 }
 
 export async function analyze(api: QueryApi, options: AnalyzeOptions): Promise<Analysis> {
@@ -45,11 +97,19 @@ export async function analyze(api: QueryApi, options: AnalyzeOptions): Promise<A
   if (!(window.end > window.start)) throw new RangeError(`the analysis window must end after it starts (got ${window.start}…${window.end})`);
   const global = options.global ?? [];
   const slo = options.slo ?? null;
-  options.onProgress?.('checking which metrics the store holds');
+  const fleet = options.fleet ?? null;
+  const timelineStep = options.timelineStep ?? defaultTimelineStep(window.end - window.start);
+  const progress = options.onProgress ?? ((): void => undefined);
+
+  progress('checking which metrics the store holds');
   const catalog = await detectCatalog(api, window, global, options.signal);
-  options.onProgress?.('measuring rate, errors and latency per workload');
+  const join = { mapping: catalog.workloadMapping, global };
+  const runner = new QueryRunner(api, window, options.signal);
+  const has = (feature: string): boolean => catalog.features.some((f) => f.feature === feature && f.available);
+
+  progress('measuring rate, errors and latency per workload');
   const thresholds = latencyThresholds(slo);
-  // The budget of every service whose objectives the file does not name is over the default period.
+  // The budget of every service the file does not name is over the default period.
   const periods = [...new Set([objectivesFor(slo, '', '').periodSeconds, ...(slo?.services ?? []).map((s) => objectivesFor(slo, s.namespace, s.name).periodSeconds)])];
   const red = await collectRed(api, catalog, {
     window,
@@ -57,19 +117,47 @@ export async function analyze(api: QueryApi, options: AnalyzeOptions): Promise<A
     latencyThresholds: new Map(catalog.http.map((h) => [h.family.id, thresholds])),
     global,
     ...(options.namespaces ? { namespaces: options.namespaces } : {}),
-    timelineStep: options.timelineStep ?? defaultTimelineStep(window.end - window.start),
+    timelineStep,
     ...(options.signal ? { signal: options.signal } : {}),
   });
   const services = assembleServices(red.facts, slo, window.end - window.start, red.historySeconds);
-  const warnings = [...new Set([...catalog.warnings, ...red.warnings])];
+
+  progress('measuring CPU, memory, throttling and restarts per container');
+  const workloads = has('container-cpu') || has('container-memory')
+    ? await collectContainers(runner, { join, global, window, timelineStep, scrapeInterval: options.scrapeInterval ?? 60 })
+    : [];
+  progress('reading autoscalers, pools, shards and caches');
+  const hpas = has('hpa') ? await collectHpas(runner, { global, window, timelineStep }) : [];
+  const pools = has('connection-pools') ? await collectPools(runner, { join, global, window, timelineStep, catalog }) : [];
+  const data = await collectDataTier(runner, { join, global, window, timelineStep, scrapeInterval: options.scrapeInterval ?? 60, catalog });
+
+  const inNamespaces = (ns: string): boolean => !options.namespaces || options.namespaces.length === 0 || options.namespaces.includes(ns);
+  const context: AnalysisContext = {
+    window,
+    catalog,
+    missing: new Set(catalog.features.filter((f) => !f.available).map((f) => f.feature)),
+    services: services.filter((s) => inNamespaces(s.report.namespace)),
+    workloads: workloads.filter((w) => inNamespaces(w.key.namespace)),
+    hpas: attachFleet(workloads, hpas, fleet).filter((h) => inNamespaces(h.namespace)),
+    pools: pools.filter((p) => inNamespaces(p.owner.namespace)),
+    shardGroups: data.shardGroups.filter((g) => inNamespaces(g.target.namespace)),
+    consumerGroups: data.consumerGroups.filter((g) => inNamespaces(g.namespace)),
+    caches: data.caches.filter((c) => inNamespaces(c.target.namespace)),
+    databases: data.databases.filter((d) => inNamespaces(d.target.namespace)),
+    fleet,
+  };
+
+  progress('running the rules');
+  const engine = runRules(context, options.rules ?? [], options.silences);
+  const warnings = [...new Set([...catalog.warnings, ...red.warnings, ...runner.warnings])];
   const report: Report = {
     schemaVersion: REPORT_SCHEMA_VERSION,
     window: { start: window.start, end: window.end },
-    services: services.map((s) => s.report),
-    findings: [],
+    services: context.services.map((s) => s.report),
+    findings: engine.findings,
     recommendations: [],
-    notEvaluated: [],
+    notEvaluated: engine.notEvaluated,
     warnings,
   };
-  return { report, catalog, services };
+  return { report, catalog, services: [...context.services], context };
 }

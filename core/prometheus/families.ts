@@ -168,7 +168,7 @@ export const POOL_METRICS = {
   hikari: ['hikaricp_connections_active', 'hikaricp_connections_idle', 'hikaricp_connections_pending', 'hikaricp_connections_max', 'hikaricp_connections_timeout_total', 'hikaricp_connections_acquire_seconds_sum', 'hikaricp_connections_acquire_seconds_count'],
   goSql: ['go_sql_max_open_connections', 'go_sql_in_use_connections', 'go_sql_open_connections', 'go_sql_wait_count_total', 'go_sql_wait_duration_seconds_total'],
   pgbouncer: ['pgbouncer_pools_client_waiting_connections', 'pgbouncer_pools_client_active_connections', 'pgbouncer_pools_server_active_connections', 'pgbouncer_pools_client_maxwait_seconds', 'pgbouncer_databases_pool_size'],
-  postgres: ['pg_stat_activity_count', 'pg_settings_max_connections', 'pg_settings_superuser_reserved_connections'],
+  postgres: ['pg_stat_activity_count', 'pg_settings_max_connections', 'pg_settings_superuser_reserved_connections', 'pg_stat_database_xact_commit'],
 } as const;
 
 /** Shards, partitions and caches. */
