@@ -138,3 +138,12 @@ export function seconds(value: number | null): string {
   if (value < 7200) return `${Math.round(value / 60)} min`;
   return `${Number((value / 3600).toFixed(1))} h`;
 }
+
+/**
+ * A span of time as people say it: `seconds()` up to two days, then days ("7 days", "2.5 days").
+ * Used by cpu-throttling, memory-pressure and overprovisioned for windows and time spent near a limit.
+ */
+export function span(value: number | null): string {
+  if (value === null || value < 2 * 86400) return seconds(value);
+  return `${Number((value / 86400).toFixed(1))} days`;
+}
