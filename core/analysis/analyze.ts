@@ -62,6 +62,13 @@ function attachFleet(workloads: WorkloadFacts[], hpas: HpaFacts[], fleet: FleetS
   if (!fleet) return hpas;
   for (const w of workloads) {
     w.spec = fleet.workloads.find((s) => s.namespace === w.key.namespace && s.name === w.key.workload && s.kind === w.key.workloadType) ?? null;
+    // Without kube-state-metrics the requests and limits come from the objects.
+    for (const c of w.containers) {
+      const spec = w.spec?.containers.find((x) => x.name === c.name);
+      if (!spec) continue;
+      c.requests = { cpu: c.requests.cpu ?? spec.requests.cpu, memory: c.requests.memory ?? spec.requests.memory };
+      c.limits = { cpu: c.limits.cpu ?? spec.limits.cpu, memory: c.limits.memory ?? spec.limits.memory };
+    }
   }
   const out = [...hpas];
   for (const spec of fleet.hpas) {

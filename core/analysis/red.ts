@@ -27,6 +27,8 @@ export interface RedTimeline {
   rps: RangePoint[];
   errorRatio: RangePoint[];
   step: number;
+  /** The range queries behind the timelines (for evidence and charts); errorRatio divides errors by rps. */
+  queries: { p99: string; rps: string };
 }
 
 export interface RedFacts {
@@ -169,6 +171,9 @@ export async function collectRed(api: QueryApi, catalog: MetricCatalog, options:
 
   for (const family of catalog.http) {
     const scope = aggregateScope(catalog, family, options);
+    const rpsQueries = httpAggregateQueries(scope, timelineParts(family, options.timelineStep));
+    const rpsText = rpsQueries.join('\n');
+    const p99Text = family.hasBuckets ? p99TimelineQuery(scope, options.timelineStep) : '';
     const byKey = new Map<string, RedFacts>();
     const factFor = (labels: Readonly<Record<string, string>>): RedFacts => {
       const k = keyOf(labels);
@@ -183,7 +188,7 @@ export async function collectRed(api: QueryApi, catalog: MetricCatalog, options:
           windows: emptyWindows(),
           periods: new Map(),
           latencyWindows: new Map(),
-          timeline: { p99: [], rps: [], errorRatio: [], step: options.timelineStep },
+          timeline: { p99: [], rps: [], errorRatio: [], step: options.timelineStep, queries: { p99: p99Text, rps: rpsText } },
         };
         byKey.set(k, f);
       }
@@ -238,13 +243,13 @@ export async function collectRed(api: QueryApi, catalog: MetricCatalog, options:
 
     const from = start + rateWindow(options.timelineStep);
     const errorRates = new Map<RedFacts, RangePoint[]>();
-    for (const series of await range(httpAggregateQueries(scope, timelineParts(family, options.timelineStep)), from)) {
+    for (const series of await range(rpsQueries, from)) {
       const part = series.labels[PART_LABEL];
       if (part === 'rps') factFor(series.labels).timeline.rps = series.points;
       else if (part === 'errors') errorRates.set(factFor(series.labels), series.points);
     }
     if (family.hasBuckets) {
-      for (const series of await range([p99TimelineQuery(scope, options.timelineStep)], from)) factFor(series.labels).timeline.p99 = series.points;
+      for (const series of await range([p99Text], from)) factFor(series.labels).timeline.p99 = series.points;
     }
     for (const f of byKey.values()) {
       if (!family.status) continue;

@@ -91,7 +91,7 @@ export function service(input: ServiceInput): ServiceAnalysis {
     windows: {},
     periods: new Map(),
     latencyWindows: new Map(),
-    timeline: { p99: input.p99?.points ?? [], rps: input.rps?.points ?? [], errorRatio: input.errorRatio?.points ?? [], step: input.p99?.step ?? STEP },
+    timeline: { p99: input.p99?.points ?? [], rps: input.rps?.points ?? [], errorRatio: input.errorRatio?.points ?? [], step: input.p99?.step ?? STEP, queries: { p99: 'p99_query', rps: 'rps_query' } },
   } as unknown as RedFacts;
   return {
     facts,
@@ -150,7 +150,7 @@ export function hpa(input: Partial<HpaFacts> & { name: string; targetName?: stri
   };
 }
 
-export function pool(input: Partial<PoolFacts> & { kind: PoolFacts['kind']; workload: string; size: number | null }): PoolFacts {
+export function pool(input: Omit<Partial<PoolFacts>, 'size'> & { kind: PoolFacts['kind']; workload: string; size: number | null }): PoolFacts {
   return {
     kind: input.kind,
     owner: input.owner ?? { namespace: 'shop', workload: input.workload, workloadType: 'Deployment' },
