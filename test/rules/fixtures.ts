@@ -116,7 +116,7 @@ export function container(input: Partial<ContainerFacts> & { name?: string }): C
   return {
     name: input.name ?? 'app',
     cpu: { p50: 0.1, p90: 0.15, p95: 0.18, p99: 0.2, max: 0.25, maxPodP95: 0.19, samples: 30_000, pods: 3, ...input.cpu },
-    memoryMax: input.memoryMax ?? 200 * 1024 ** 2,
+    memoryMax: input.memoryMax === undefined ? 200 * 1024 ** 2 : input.memoryMax,
     requests: { cpu: 0.25, memory: 256 * 1024 ** 2, ...input.requests },
     limits: { cpu: null, memory: 512 * 1024 ** 2, ...input.limits },
     throttledRatio: input.throttledRatio ?? null,
