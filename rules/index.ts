@@ -1,7 +1,10 @@
 import type { RuleModule } from '../core/analysis/rule';
+import { cacheStampede } from './cache-stampede';
+import { connectionPoolExhaustion } from './connection-pool-exhaustion';
 import { consumerLag } from './consumer-lag';
 import { cpuThrottling } from './cpu-throttling';
 import { hotShard } from './hot-shard';
+import { hpaAmplifiesDb } from './hpa-amplifies-db';
 import { memoryPressure } from './memory-pressure';
 import { missingPdb } from './missing-pdb';
 import { overprovisioned } from './overprovisioned';
@@ -12,9 +15,12 @@ import { sloBurn } from './slo-burn';
  * has its test and its documentation page). Ids are fixed: reports, the app and exports use them.
  */
 export const RULES: Readonly<Record<string, RuleModule>> = {
+  'cache-stampede': cacheStampede,
+  'connection-pool-exhaustion': connectionPoolExhaustion,
   'consumer-lag': consumerLag,
   'cpu-throttling': cpuThrottling,
   'hot-shard': hotShard,
+  'hpa-amplifies-db': hpaAmplifiesDb,
   'memory-pressure': memoryPressure,
   'missing-pdb': missingPdb,
   overprovisioned,
