@@ -5,6 +5,9 @@ import { consumerLag } from './consumer-lag';
 import { cpuThrottling } from './cpu-throttling';
 import { hotShard } from './hot-shard';
 import { hpaAmplifiesDb } from './hpa-amplifies-db';
+import { hpaCpuMisuse } from './hpa-cpu-misuse';
+import { hpaFlapping } from './hpa-flapping';
+import { hpaMaxedOut } from './hpa-maxed-out';
 import { memoryPressure } from './memory-pressure';
 import { missingPdb } from './missing-pdb';
 import { overprovisioned } from './overprovisioned';
@@ -21,6 +24,9 @@ export const RULES: Readonly<Record<string, RuleModule>> = {
   'cpu-throttling': cpuThrottling,
   'hot-shard': hotShard,
   'hpa-amplifies-db': hpaAmplifiesDb,
+  'hpa-cpu-misuse': hpaCpuMisuse,
+  'hpa-flapping': hpaFlapping,
+  'hpa-maxed-out': hpaMaxedOut,
   'memory-pressure': memoryPressure,
   'missing-pdb': missingPdb,
   overprovisioned,

@@ -89,6 +89,17 @@ export function serviceOf(context: AnalysisContext, namespace: string, name: str
   return context.services.find((s) => s.report.namespace === namespace && s.report.name === name);
 }
 
+/**
+ * One of a service's RED timelines (p99 seconds, requests/s, error ratio) in the `Timeline` shape the
+ * other helpers take. The RED collector keeps no query text with these timelines, so `query` is empty:
+ * never use it as evidence. Shared by the HPA rules (hpa-cpu-misuse, hpa-maxed-out, hpa-flapping);
+ * other rules that rebuild this inline can use it.
+ */
+export function serviceTimeline(service: ServiceAnalysis | undefined, which: 'p99' | 'rps' | 'errorRatio'): Timeline | null {
+  const points = service?.facts.timeline[which] ?? [];
+  return service && points.length > 0 ? { points, step: service.facts.timeline.step, query: '' } : null;
+}
+
 export function workloadOf(context: AnalysisContext, namespace: string, name: string): WorkloadFacts | undefined {
   return context.workloads.find((w) => w.key.namespace === namespace && w.key.workload === name);
 }
