@@ -178,7 +178,6 @@ export const kedaScaledObjectSchema = z.strictObject({
               serverAddress: z.url({ protocol: /^https?$/ }),
               query: z.string().min(1),
               threshold: thresholdSchema.refine((text) => Number(text) > 0, 'must be greater than 0'),
-              activationThreshold: thresholdSchema.optional(),
             }),
           }),
         )
@@ -201,8 +200,6 @@ export interface KedaInput extends Provenance {
   serverAddress: string;
   /** Requests per second each replica should handle. */
   targetPerReplica: number;
-  /** Below this many requests per second in total the workload counts as idle (KEDA's activation). */
-  activationThreshold?: number;
   minReplicas: number;
   maxReplicas: number;
   /** Defaults to DEFAULT_HPA_BEHAVIOR. */
@@ -221,7 +218,8 @@ export interface KedaInput extends Provenance {
  * `checkout` can be mistaken for it.
  *
  * minReplicas must be at least 1: the query reads the pods' own counters, so at zero replicas it returns
- * nothing and the workload would never scale up again.
+ * nothing and the workload would never scale up again. (For the same reason no `activationThreshold` is
+ * written: KEDA uses it only to wake a workload from zero.)
  */
 export function kedaScaledObject(input: KedaInput): KedaScaledObject {
   const { target } = input;
@@ -261,9 +259,6 @@ export function kedaScaledObject(input: KedaInput): KedaScaledObject {
             serverAddress: input.serverAddress,
             query: `sum(rate(${counter.series}{${selector}}[${counter.rateWindow}]))`,
             threshold: decimalText(input.targetPerReplica),
-            ...(input.activationThreshold !== undefined && {
-              activationThreshold: decimalText(input.activationThreshold),
-            }),
           },
         },
       ],

@@ -82,6 +82,7 @@ export interface SavingsOptions {
   averageReplicas?: (target: TargetRef) => number | null | undefined;
 }
 
+/** The change in requested cores, GiB and money for the workloads with `resources` recommendations. */
 export function savingsSummary(
   recommendations: readonly Recommendation[],
   fleet: FleetSnapshot | null,

@@ -6,8 +6,8 @@
  * metrics; a PDB has a non-empty selector and allows some disruption).
  *
  * The API server's rules are from `pkg/apis/autoscaling/validation` and `pkg/apis/policy/validation`; their
- * limits (stabilisation ≤ 3600 s, policy period ≤ 1800 s) are quoted here so a proposal never fails at
- * `kubectl apply`.
+ * limits (stabilisation ≤ 3600 s, policy period ≤ 1800 s) are repeated here so that a proposal does not
+ * fail at `kubectl apply` for a reason Headroom could have told first.
  */
 import { DaemonSet, type IDaemonSet } from 'kubernetes-models/apps/v1/DaemonSet';
 import { Deployment, type IDeployment } from 'kubernetes-models/apps/v1/Deployment';
@@ -182,7 +182,7 @@ export function zodIssues<T>(schema: z.ZodType<T>, value: unknown): ManifestIssu
 }
 
 /** "HorizontalPodAutoscaler shop/checkout", for error messages. */
-export function subjectOf(object: Record<string, unknown>): string {
+function subjectOf(object: Record<string, unknown>): string {
   const metadata = isRecord(object.metadata) ? object.metadata : {};
   const name = typeof metadata.name === 'string' ? metadata.name : '(unnamed)';
   const namespace = typeof metadata.namespace === 'string' ? `${metadata.namespace}/` : '';

@@ -6,6 +6,7 @@ import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import type { Recommendation } from '../../../core/api/report';
+import type { ManifestError } from '../../../core/export/errors';
 import { type ExportFile, kustomizePatches, perWorkloadFiles } from '../../../core/export/files';
 import { applyResourcesPatch } from '../../../core/export/resources';
 import { validateKubernetesObject } from '../../../core/export/validate';
@@ -173,26 +174,26 @@ describe('kustomizePatches', () => {
     expect(error.value).toBe(2.5);
   });
 
-  it('refuses targets that are not workloads, and manifests that do not fit their recommendation', () => {
-    const [, , , hpa, pdb] = recommendations as [Recommendation, Recommendation, Recommendation, Recommendation, Recommendation];
-    expect(rejection(() => kustomizePatches([{ ...hpa, target: { ...CHECKOUT, kind: 'CronJob' } }], fleet)).field).toBe(
-      'recommendations[0].target.kind',
-    );
-    expect(rejection(() => kustomizePatches([{ ...hpa, target: { ...CHECKOUT, name: 'ledger' } }], fleet)).field).toBe(
-      'recommendations[0].manifest: spec.scaleTargetRef',
-    );
-    expect(rejection(() => kustomizePatches([{ ...hpa, manifest: `${hpa.manifest}---\n${pdb.manifest}` }], fleet)).message).toContain(
-      'exactly one YAML document',
-    );
-    expect(rejection(() => kustomizePatches([{ ...pdb, kind: 'hpa' }], fleet)).value).toBe('PodDisruptionBudget');
-    expect(rejection(() => kustomizePatches([{ ...pdb, target: { ...CHECKOUT, namespace: 'other' } }], fleet)).value).toBe('shop');
-    const widePdb = pdb.manifest.replace('app.kubernetes.io/component: api\n', '').replace('app.kubernetes.io/name: checkout', 'team: payments');
-    expect(rejection(() => kustomizePatches([{ ...pdb, target: { ...CHECKOUT, name: 'ledger', kind: 'StatefulSet' }, manifest: widePdb }], fleet)).field).toBe(
-      'recommendations[0].manifest: spec.selector',
-    );
-    expect(rejection(() => kustomizePatches([{ ...hpa, manifest: hpa.manifest.replace('minReplicas: 3', 'minReplicas: 30') }], fleet)).field).toBe(
-      'spec.maxReplicas',
-    );
+  describe('refuses recommendations whose manifest does not fit them', () => {
+    const byKind = (kind: string): Recommendation =>
+      recommendations.find((recommendation) => recommendation.kind === kind) as Recommendation;
+    // The checkout PDB, selecting by a label that ledger's pods do not have.
+    const teamPdb = (): string =>
+      byKind('pdb')
+        .manifest.replace('app.kubernetes.io/component: api\n', '')
+        .replace('app.kubernetes.io/name: checkout', 'team: payments');
+    const cases: Array<[string, () => Recommendation, keyof ManifestError, unknown]> = [
+      ['a target that is not a workload', () => ({ ...byKind('hpa'), target: { ...CHECKOUT, kind: 'CronJob' } }), 'field', 'recommendations[0].target.kind'],
+      ['an HPA scaling another workload', () => ({ ...byKind('hpa'), target: { ...CHECKOUT, name: 'ledger' } }), 'field', 'recommendations[0].manifest: spec.scaleTargetRef'],
+      ['two documents', () => ({ ...byKind('hpa'), manifest: `${byKind('hpa').manifest}---\n${byKind('pdb').manifest}` }), 'value', expect.stringContaining('---')],
+      ['a PDB recommended as an HPA', () => ({ ...byKind('pdb'), kind: 'hpa' }), 'value', 'PodDisruptionBudget'],
+      ['another namespace', () => ({ ...byKind('pdb'), target: { ...CHECKOUT, namespace: 'other' } }), 'value', 'shop'],
+      ['a PDB missing the pods', () => ({ ...byKind('pdb'), target: { ...CHECKOUT, kind: 'StatefulSet', name: 'ledger' }, manifest: teamPdb() }), 'field', 'recommendations[0].manifest: spec.selector'],
+      ['an invalid HPA', () => ({ ...byKind('hpa'), manifest: byKind('hpa').manifest.replace('minReplicas: 3', 'minReplicas: 30') }), 'field', 'spec.maxReplicas'],
+    ];
+    it.each(cases)('%s', (_, recommendation, property, expected) => {
+      expect(rejection(() => kustomizePatches([recommendation()], fleet))[property]).toEqual(expected);
+    });
   });
 
   describe("replacing the workload's current HPA or PDB", () => {
@@ -225,21 +226,30 @@ describe('kustomizePatches', () => {
       );
     });
 
-    it('refuses a name taken by another workload’s HPA, several HPAs or PDBs to choose from, and an autoscaling/v1 HPA', () => {
+    it('refuses a name taken by the HPA of another workload', () => {
       const checkoutHpa = recommendations.find((recommendation) => recommendation.kind === 'hpa') as Recommendation;
-      const named = { ...checkoutHpa, manifest: checkoutHpa.manifest.replace('name: checkout\n  namespace', 'name: ledger-readers\n  namespace') };
-      expect(named.manifest).toContain('name: ledger-readers');
-      const taken = rejection(() => kustomizePatches([named], fleet));
-      expect(taken.value).toBe('ledger-readers');
-      expect(taken.message).toContain('is taken by the HPA of another workload');
+      const manifest = checkoutHpa.manifest.replace('name: checkout\n  namespace', 'name: ledger-readers\n  namespace');
+      expect(manifest).toContain('name: ledger-readers');
+      const error = rejection(() => kustomizePatches([{ ...checkoutHpa, manifest }], fleet));
+      expect(error.value).toBe('ledger-readers');
+      expect(error.message).toContain('is taken by the HPA of another workload');
+    });
+
+    it('refuses to pick one of several PDBs to replace', () => {
       const twoPdbs = {
         ...fleet,
-        workloads: fleet.workloads.map((workload) => (workload.name === 'checkout' ? { ...workload, pdbs: ['checkout-a', 'checkout-b'] } : workload)),
+        workloads: fleet.workloads.map((workload) =>
+          workload.name === 'checkout' ? { ...workload, pdbs: ['checkout-a', 'checkout-b'] } : workload,
+        ),
       };
       const pdb = recommendations.find((recommendation) => recommendation.kind === 'pdb') as Recommendation;
       expect(rejection(() => kustomizePatches([pdb], twoPdbs)).value).toEqual(['checkout-a', 'checkout-b']);
+    });
+
+    it('refuses to replace an autoscaling/v1 HPA with a v2 spec', () => {
       const v1 = { ...fleet, hpas: fleet.hpas.map((hpa) => ({ ...hpa, apiVersion: 'autoscaling/v1' })) };
-      expect(rejection(() => kustomizePatches([ledgerHpaRecommendation()], v1)).message).toContain('convert it to autoscaling/v2 first');
+      const error = rejection(() => kustomizePatches([ledgerHpaRecommendation()], v1));
+      expect(error.message).toContain('convert it to autoscaling/v2 first');
     });
   });
 

@@ -91,7 +91,6 @@ describe('kedaScaledObject', () => {
       ...keda,
       counter: { series: 'http_server_request_duration_seconds_count' },
       targetPerReplica: 12.5,
-      activationThreshold: 1,
     });
     expect(toYaml([scaledObject])).toMatchInlineSnapshot(`
       "apiVersion: keda.sh/v1alpha1
@@ -135,7 +134,6 @@ describe('kedaScaledObject', () => {
         triggers:
           - type: prometheus
             metadata:
-              activationThreshold: "1"
               query: sum(rate(http_server_request_duration_seconds_count{namespace="shop",pod=~"checkout-[a-z0-9]+-[a-z0-9]{5}"}[2m]))
               serverAddress: http://prometheus-operated.monitoring.svc:9090
               threshold: "12.5"
