@@ -9,7 +9,7 @@ import { collectHpas } from './collect/hpas';
 import { collectPools } from './collect/pools';
 import { QueryRunner } from './collect/query-kit';
 import type { AnalysisContext, HpaFacts, WorkloadFacts } from './context';
-import { runRules, type SilenceMatcher } from './engine';
+import { runRules, type EngineResult, type SilenceMatcher } from './engine';
 import { collectRed } from './red';
 import type { RuleModule } from './rule';
 import { assembleServices, type ServiceAnalysis } from './services';
@@ -44,6 +44,8 @@ export interface Analysis {
   catalog: MetricCatalog;
   services: ServiceAnalysis[];
   context: AnalysisContext;
+  /** The recommendation each finding points to, by index into `report.findings`. */
+  links: EngineResult['links'];
 }
 
 export function defaultTimelineStep(windowSeconds: number): number {
@@ -166,5 +168,5 @@ export async function analyze(api: QueryApi, options: AnalyzeOptions): Promise<A
     notEvaluated: engine.notEvaluated,
     warnings,
   };
-  return { report, catalog, services: [...context.services], context };
+  return { report, catalog, services: [...context.services], context, links: engine.links };
 }

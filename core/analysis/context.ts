@@ -43,6 +43,8 @@ export interface ContainerFacts {
   cpu: CpuUsage;
   /** Working-set bytes: the true peak from every raw sample, not a coarse step. */
   memoryMax: number | null;
+  /** Working-set percentiles over raw samples, pooled over pods like CPU (bytes). */
+  memory: { p50: number | null; p90: number | null; p99: number | null };
   /** Requests and limits in force (kube-state-metrics, else the cluster or manifests). */
   requests: { cpu: number | null; memory: number | null };
   limits: { cpu: number | null; memory: number | null };

@@ -26,6 +26,7 @@ export interface HttpAggregateScope {
 export interface AggregatePart {
   /** Value of `headroom_part` on this part's results. */
   part: string;
+  /** `_count` stands for the family's request series (`DetectedHttpFamily.requests`), which may be a separate counter. */
   suffix: '_count' | '_bucket' | '_sum';
   matchers?: readonly Matcher[];
   /** Per-series expression of a selector, e.g. `increase(sel[7d])`. */
@@ -53,7 +54,7 @@ const tag = (expr: string, part: string): string => setConstant(expr, PART_LABEL
 export function httpAggregateQuery(scope: HttpAggregateScope, parts: readonly AggregatePart[], by: readonly string[] = []): string {
   const { family } = scope;
   const join: WorkloadJoin = { ...scope.join, lookbackSeconds: Math.max(...parts.map((p) => p.lookbackSeconds)) };
-  const metricOf = (p: AggregatePart): string => `${family.family.histogram}${p.suffix}`;
+  const metricOf = (p: AggregatePart): string => (p.suffix === '_count' ? family.requests : `${family.family.histogram}${p.suffix}`);
   const base = (p: AggregatePart): Matcher[] => [...family.family.matchers, ...(p.matchers ?? [])];
   const unionOf = (branchMatchers: readonly Matcher[], groupBy: readonly string[]): string =>
     parts
@@ -90,11 +91,15 @@ export function httpAggregateQuery(scope: HttpAggregateScope, parts: readonly Ag
       break;
     }
     case 'ingress-service': {
-      // Scraped without honor_labels, the ingress' namespace arrives as exported_namespace.
+      // Scraped without honor_labels, the ingress' namespace arrives as exported_namespace; through a
+      // ServiceMonitor, whose target label `service` names the controller's metrics Service, the backend
+      // Service arrives as exported_service (and `service!=""` then no longer drops unrouted requests).
       const nsLabel = family.labels.includes('exported_namespace') ? 'exported_namespace' : 'namespace';
-      const only: Matcher[] = join.only ? [{ label: 'service', op: '=', value: join.only.workload }] : [];
-      const union = unionOf([...namespaceMatcher(nsLabel, scope), ...only], [nsLabel, 'service', PART_LABEL]);
-      branches.push(setConstant(copy(copy(union, 'namespace', nsLabel), 'workload', 'service'), 'workload_type', 'Service'));
+      const serviceLabel = family.labels.includes('exported_service') ? 'exported_service' : 'service';
+      const routed: Matcher[] = serviceLabel === 'service' ? [] : [{ label: serviceLabel, op: '!=', value: '' }];
+      const only: Matcher[] = join.only ? [{ label: serviceLabel, op: '=', value: join.only.workload }] : [];
+      const union = unionOf([...routed, ...namespaceMatcher(nsLabel, scope), ...only], [nsLabel, serviceLabel, PART_LABEL]);
+      branches.push(setConstant(copy(copy(union, 'namespace', nsLabel), 'workload', serviceLabel), 'workload_type', 'Service'));
       break;
     }
   }

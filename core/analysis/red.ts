@@ -142,7 +142,7 @@ function latencyParts(thresholds: readonly number[], options: RedOptions): Aggre
 
 /** One request: when the earliest HTTP sample of any family is, within the longest SLO period (to the hour). */
 function historyQuery(catalog: MetricCatalog, options: RedOptions): string {
-  const any = catalog.http.map((h) => `count(${selector(`${h.family.histogram}_count`, h.family.matchers, options.global)}) > 0`).join(' or ');
+  const any = catalog.http.map((h) => `count(${selector(h.requests, h.family.matchers, options.global)}) > 0`).join(' or ');
   return `min_over_time((timestamp(vector(1)) and on () (${any}))[${duration(Math.max(...options.periods))}:1h])`;
 }
 
@@ -223,6 +223,9 @@ export async function collectRed(api: QueryApi, catalog: MetricCatalog, options:
       }
       const thresholds = (options.latencyThresholds.get(family.family.id) ?? []).map((t) => t / family.family.toSeconds);
       if (thresholds.length > 0) {
+        // One bound can come back as several series, "1" and "1.0" (older clients next to Prometheus 3
+        // or client_java): their requests add up before the slow ones are counted.
+        const fast = new Map<string, number>();
         for (const sample of await instant(httpAggregateQueries(scope, latencyParts(thresholds, options), ['le']))) {
           const le = parseLe(sample.labels.le ?? '');
           const part = sample.labels[PART_LABEL];
@@ -234,7 +237,9 @@ export async function collectRed(api: QueryApi, catalog: MetricCatalog, options:
           const period = part.startsWith('period:') ? Number(part.slice('period:'.length)) : null;
           const total = period !== null ? f.periods.get(period)?.total : f.windows[part as BurnWindowId]?.total;
           if (total === undefined) continue;
-          const counts: EventCounts = { total, bad: Math.max(0, total - sample.value) };
+          const key = `${keyOf(sample.labels)}\u0000${threshold}\u0000${part}`;
+          fast.set(key, (fast.get(key) ?? 0) + sample.value);
+          const counts: EventCounts = { total, bad: Math.max(0, total - (fast.get(key) ?? 0)) };
           if (period !== null) entry.periods.set(period, counts);
           else entry.windows[part as BurnWindowId] = counts;
         }

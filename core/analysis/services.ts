@@ -32,8 +32,10 @@ function pick(facts: readonly RedFacts[]): Map<string, { chosen: RedFacts; other
 }
 
 function quantile(q: number, f: RedFacts, notes: string[], label: string): QuantileOutcome {
-  if (!f.family.hasBuckets) return { ok: false, reason: 'no histogram buckets' };
-  const outcome = histogramQuantile(q, f.buckets);
+  // No `_bucket` series in the store (Spring without percentiles-histogram), or none for this workload
+  // (one gRPC server without the opt-in histogram next to others with it): say so, not "no +Inf bucket".
+  const outcome: QuantileOutcome =
+    f.family.hasBuckets && f.buckets.length > 0 ? histogramQuantile(q, f.buckets) : { ok: false, reason: `no histogram buckets (${f.family.family.histogram}_bucket)` };
   if (!outcome.ok) notes.push(`${label}: ${outcome.reason}`);
   return outcome;
 }

@@ -112,11 +112,19 @@ export function service(input: ServiceInput): ServiceAnalysis {
   };
 }
 
-export function container(input: Partial<ContainerFacts> & { name?: string }): ContainerFacts {
+export type ContainerInput = Omit<Partial<ContainerFacts>, 'cpu' | 'requests' | 'limits'> & {
+  name?: string;
+  cpu?: Partial<ContainerFacts['cpu']>;
+  requests?: Partial<ContainerFacts['requests']>;
+  limits?: Partial<ContainerFacts['limits']>;
+};
+
+export function container(input: ContainerInput): ContainerFacts {
   return {
     name: input.name ?? 'app',
     cpu: { p50: 0.1, p90: 0.15, p95: 0.18, p99: 0.2, max: 0.25, maxPodP95: 0.19, samples: 30_000, pods: 3, ...input.cpu },
     memoryMax: input.memoryMax === undefined ? 200 * 1024 ** 2 : input.memoryMax,
+    memory: input.memory ?? { p50: 150 * 1024 ** 2, p90: 180 * 1024 ** 2, p99: 195 * 1024 ** 2 },
     requests: { cpu: 0.25, memory: 256 * 1024 ** 2, ...input.requests },
     limits: { cpu: null, memory: 512 * 1024 ** 2, ...input.limits },
     throttledRatio: input.throttledRatio ?? null,

@@ -24,6 +24,12 @@ const QUANTILES: Array<[string, number]> = [
   ['q100', 1],
 ];
 
+const MEMORY_QUANTILES: Array<[string, number]> = [
+  ['q50', 0.5],
+  ['q90', 0.9],
+  ['q99', 0.99],
+];
+
 export interface ContainerCollectorOptions {
   join: Omit<WorkloadJoin, 'lookbackSeconds'>;
   global: readonly Matcher[];
@@ -51,6 +57,9 @@ export function containerParts(options: ContainerCollectorOptions): PodPart[] {
     ...QUANTILES.map(([name, q]): PodPart => ({ part: `cpu:${name}`, expr: `quantile_over_time(${q}, ${irate}[${W}:${step}])`, lookbackSeconds: w })),
     { part: 'cpu:samples', expr: `sum by (${by}) (count_over_time(${containerSelector(CADVISOR.cpu, g)}[${W}]))`, lookbackSeconds: w },
     { part: 'memory:max', expr: `max by (${by}) (max_over_time(${containerSelector(CADVISOR.memory, g)}[${W}]))`, lookbackSeconds: w },
+    // Raw samples, no subquery: cheap. A pod with restarts has one series per run; its worst run counts.
+    ...MEMORY_QUANTILES.map(([name, q]): PodPart => ({ part: `memory:${name}`, expr: `max by (${by}) (quantile_over_time(${q}, ${containerSelector(CADVISOR.memory, g)}[${W}]))`, lookbackSeconds: w })),
+    { part: 'memory:samples', expr: `sum by (${by}) (count_over_time(${containerSelector(CADVISOR.memory, g)}[${W}]))`, lookbackSeconds: w },
     { part: 'requests:cpu', expr: ksm(KSM.requests, 'cpu'), lookbackSeconds: w },
     { part: 'requests:memory', expr: ksm(KSM.requests, 'memory'), lookbackSeconds: w },
     { part: 'limits:cpu', expr: ksm(KSM.limits, 'cpu'), lookbackSeconds: w },
@@ -180,10 +189,20 @@ function containerFacts(name: string, rows: readonly PodRow[], query: string): C
   const sum = (part: string): number => rows.reduce((s, r) => s + (r.parts.get(part) ?? 0), 0);
   const periods = sum('periods');
   const memory = rows.map((r) => r.parts.get('memory:max')).filter((v): v is number => v !== undefined);
+  const memoryPods: PodQuantiles[] = rows.map((r) => ({
+    weight: r.parts.get('memory:samples') ?? 0,
+    knots: [...MEMORY_QUANTILES, ['q100', 1] as [string, number]]
+      .map(([partName, q]): [number, number] | null => {
+        const v = r.parts.get(partName === 'q100' ? 'memory:max' : `memory:${partName}`);
+        return v === undefined ? null : [q, v];
+      })
+      .filter((x): x is [number, number] => x !== null),
+  }));
   return {
     name,
     cpu,
     memoryMax: memory.length > 0 ? Math.max(...memory) : null,
+    memory: { p50: pooledQuantile(memoryPods, 0.5), p90: pooledQuantile(memoryPods, 0.9), p99: pooledQuantile(memoryPods, 0.99) },
     requests: { cpu: latest(rows, 'requests:cpu'), memory: latest(rows, 'requests:memory') },
     limits: { cpu: latest(rows, 'limits:cpu'), memory: latest(rows, 'limits:memory') },
     throttledRatio: periods > 0 ? sum('throttled') / periods : null,
