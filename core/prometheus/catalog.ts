@@ -13,7 +13,9 @@ export interface DetectedHttpFamily {
   /** The status label present on the series and the regex that marks a server error; null = errors unknown. */
   status: { label: string; serverError: string } | null;
   route: string | null;
-  /** Label names seen on `<histogram>_count`. */
+  /** The series that count requests and carry the status: `<histogram>_count`, or the family's `requestCounter`. */
+  requests: string;
+  /** Label names seen on `requests`. */
   labels: string[];
   /** `_bucket` series exist (Spring without percentiles-histogram has only `_count`/`_sum`/`_max`). */
   hasBuckets: boolean;
@@ -60,7 +62,7 @@ export interface MetricCatalog {
 }
 
 const KNOWN_NAMES: readonly string[] = [
-  ...HTTP_FAMILIES.flatMap((f) => [`${f.histogram}_bucket`, `${f.histogram}_count`, `${f.histogram}_sum`]),
+  ...HTTP_FAMILIES.flatMap((f) => [`${f.histogram}_bucket`, `${f.histogram}_count`, `${f.histogram}_sum`, ...(f.requestCounter ? [f.requestCounter] : [])]),
   'http_requests_total',
   'target_info',
   CADVISOR.cpu,
@@ -87,22 +89,23 @@ export async function detectCatalog(
 
   const http: DetectedHttpFamily[] = [];
   for (const family of HTTP_FAMILIES) {
-    const count = `${family.histogram}_count`;
-    if (!has(count)) continue;
-    const labelResult = await api.labelNames([selector(count, family.matchers, global)], start, end, signal);
+    const requests = family.requestCounter && has(family.requestCounter) ? family.requestCounter : `${family.histogram}_count`;
+    if (!has(requests)) continue;
+    const labelResult = await api.labelNames([selector(requests, family.matchers, global)], start, end, signal);
     warnings.push(...labelResult.warnings);
     const labels = labelResult.data;
     if (labels.length === 0) continue;
     // Series pushed over OTLP (or relayed by a collector) have no `pod`; scraped ones always do.
-    const withoutPod = await api.labelValues('job', [selector(count, [...family.matchers, { label: 'pod', op: '=', value: '' }], global)], start, end, signal);
+    const withoutPod = await api.labelValues('job', [selector(requests, [...family.matchers, { label: 'pod', op: '=', value: '' }], global)], start, end, signal);
     warnings.push(...withoutPod.warnings);
     const status = family.statusLabels.find((s) => labels.includes(s.label)) ?? null;
     const route = family.routeLabels.find((r) => labels.includes(r)) ?? null;
     const hasBuckets = has(`${family.histogram}_bucket`);
-    if (!hasBuckets) warnings.push(`${family.title}: ${count} has no _bucket series, so latency percentiles are unavailable for it (for Spring, enable management.metrics.distribution.percentiles-histogram.http.server.requests)`);
+    if (!hasBuckets) warnings.push(`${family.title}: no ${family.histogram}_bucket series, so latency percentiles are unavailable for it (for Spring, enable management.metrics.distribution.percentiles-histogram.http.server.requests; for go-grpc-prometheus, call EnableHandlingTimeHistogram)`);
     if (!status) warnings.push(`${family.title}: none of the status labels ${family.statusLabels.map((s) => s.label).join(', ')} is present, so its error ratio is unknown`);
     http.push({
       family,
+      requests,
       status,
       route,
       labels,

@@ -10,7 +10,7 @@ export type HttpIdentity =
   | 'pod'
   /** Istio: the server side is named by `destination_workload_namespace` / `destination_workload`. */
   | 'istio-destination'
-  /** ingress-nginx: `exported_namespace` (or `namespace` with honor_labels) + `service` of the backend. */
+  /** ingress-nginx: `exported_namespace` (or `namespace` with honor_labels) + `service` (or `exported_service` through a ServiceMonitor) of the backend. */
   | 'ingress-service';
 
 export interface HttpFamily {
@@ -24,6 +24,12 @@ export interface HttpFamily {
   toSeconds: number;
   /** Candidate status labels in order, with the regex that marks a server error. */
   statusLabels: ReadonlyArray<{ label: string; serverError: string }>;
+  /**
+   * A counter of the same requests that carries the status label when the histogram does not
+   * (go-grpc-prometheus puts `grpc_code` only on `grpc_server_handled_total`, and its histogram is
+   * opt-in). When present it counts requests and errors, and detects the family without the histogram.
+   */
+  requestCounter?: string;
   routeLabels: readonly string[];
   /** Fixed matchers every query on this family needs (e.g. one Istio reporter, or the double count). */
   matchers: ReadonlyArray<{ label: string; op: '=' | '!=' | '=~' | '!~'; value: string }>;
@@ -96,10 +102,11 @@ export const HTTP_FAMILIES: readonly HttpFamily[] = [
   {
     id: 'grpc',
     title: 'gRPC server (go-grpc-prometheus / grpc-ecosystem)',
-    exporter: 'grpc_prometheus with handling-time histograms enabled',
+    exporter: 'grpc_prometheus: grpc_server_handled_total{grpc_code}, and the handling-time histogram (without grpc_code) when enabled',
     histogram: 'grpc_server_handling_seconds',
     toSeconds: 1,
     statusLabels: [{ label: 'grpc_code', serverError: 'Unknown|DeadlineExceeded|Unimplemented|Internal|Unavailable|DataLoss' }],
+    requestCounter: 'grpc_server_handled_total',
     routeLabels: ['grpc_method'],
     matchers: [],
     identity: 'pod',
