@@ -194,7 +194,8 @@ export function proposeHpa(inputs: HpaDecisionInputs): HpaProposal | HpaSkip | n
     let utilization = target0;
     if (inputs.proposedCpuRequest !== null && request !== null && request > 0) {
       // Keep the scale point (StormForge's idea): the same cores per pod trigger a scale-up as before.
-      utilization = Math.min(0.9, Math.max(0.3, (target0 * request) / inputs.proposedCpuRequest));
+      // Kubernetes takes whole percents.
+      utilization = Math.round(Math.min(0.9, Math.max(0.3, (target0 * request) / inputs.proposedCpuRequest)) * 100 + 1e-9) / 100;
       rationale.push(`target ${Math.round(utilization * 100)} % keeps the scale point at ${Math.round(target0 * request * 1000)}m per pod with the proposed ${Math.round(inputs.proposedCpuRequest * 1000)}m request`);
     }
     const min = Math.max(2, hpa?.minReplicas ?? 2);
