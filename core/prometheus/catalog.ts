@@ -82,9 +82,17 @@ export async function detectCatalog(
 ): Promise<MetricCatalog> {
   const warnings: string[] = [];
   const { start, end } = window;
-  const names = await api.labelValues('__name__', [selector('', [{ label: '__name__', op: '=~', value: anyOf(KNOWN_NAMES) }], global)], start, end, signal);
+  const known = selector('', [{ label: '__name__', op: '=~', value: anyOf(KNOWN_NAMES) }], global);
+  const names = await api.labelValues('__name__', [known], start, end, signal);
   warnings.push(...names.warnings);
   const present = new Set(names.data);
+  // A Thanos, Mimir or VictoriaMetrics in front of several clusters: unless a global matcher picks one,
+  // the same namespace and pod names in different clusters are added together in every aggregate.
+  const clusters = await api.labelValues('cluster', [known], start, end, signal);
+  warnings.push(...clusters.warnings);
+  if (clusters.data.length > 1) {
+    warnings.push(`the store holds ${clusters.data.length} clusters (cluster=${clusters.data.slice(0, 5).join(', ')}) and no matcher picks one: workloads with the same namespace and name are added together across them; analyse one cluster at a time with a global matcher such as cluster="${clusters.data[0]}"`);
+  }
   const has = (name: string): boolean => present.has(name);
 
   const http: DetectedHttpFamily[] = [];

@@ -26,7 +26,7 @@ export const WINDOW = { start: END - WINDOW_SECONDS, end: END } as const;
  */
 export const DATA_START = WINDOW.start - 300;
 export const TIMES: readonly number[] = Array.from({ length: (END - DATA_START) / STEP + 1 }, (_, i) => DATA_START + i * STEP);
-/** Stated by the brief: each fleet stays under this many samples. */
+/** Each fleet stays under this many samples, so that backfilling it stays a matter of seconds. */
 export const SAMPLE_BUDGET = 200_000;
 
 export function sampleCount(series: readonly SmallSeries[]): number {
@@ -90,7 +90,7 @@ export class CumulativeHistogram {
     this.bucketSamples = this.bounds.map(() => []);
   }
 
-  /** Records one request that took `seconds`, in the exporter's unit. */
+  /** Records one request that took `seconds`, converted to the exporter's unit. */
   observe(seconds: number): void {
     const value = seconds / this.unitSeconds;
     for (let i = 0; i < this.bounds.length; i++) if (value <= (this.bounds[i] as number)) this.cumulative[i] = (this.cumulative[i] as number) + 1;

@@ -42,6 +42,9 @@ describe('gRPC servers with go-grpc-prometheus', () => {
     expect(catalog.http.map((h) => h.family.id)).toEqual(['grpc']);
     expect(catalog.http[0]?.status?.label).toBe('grpc_code');
     expect(catalog.http[0]?.hasBuckets).toBe(true);
+    expect(catalog.http[0]?.requests).toBe('grpc_server_handled_total');
+    expect(catalog.http[0]?.family.toSeconds).toBe(1);
+    expect([catalog.http[0]?.family.identity, catalog.http[0]?.podLabels]).toEqual(['pod', true]);
     expect(catalog.features.filter((f) => ['red', 'latency', 'slo'].includes(f.feature)).every((f) => f.available)).toBe(true);
   });
 

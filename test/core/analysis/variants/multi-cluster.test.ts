@@ -67,6 +67,15 @@ describe.each(['prometheus', 'victoriametrics'])('a multi-cluster store on %s, a
     }
   });
 
+  it('warns when no matcher picks a cluster, and only then', async () => {
+    const run = runOf();
+    const unfiltered = await analyzeAll([run]);
+    expect(unfiltered[0]?.analysis.report.warnings).toContain(
+      'the store holds 2 clusters (cluster=eu, us) and no matcher picks one: workloads with the same namespace and name are added together across them; analyse one cluster at a time with a global matcher such as cluster="eu"',
+    );
+    expect(run.analysis.report.warnings?.filter((w) => w.includes('clusters'))).toEqual([]);
+  });
+
   it('writes a valid report without NaN or Infinity', () => {
     const { report } = runOf().analysis;
     expect(reportSchema.safeParse(report).success).toBe(true);

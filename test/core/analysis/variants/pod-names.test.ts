@@ -27,7 +27,7 @@ describe('a cluster without kube-state-metrics', () => {
     expect(catalog.workloadMapping).toBe('pod-name');
     expect(catalog.features.find((f) => f.feature === 'workload-mapping')).toMatchObject({ available: false, missing: expect.stringContaining('pod') });
     expect(report.warnings?.join('\n')).toContain('kube-state-metrics (kube_pod_owner, kube_replicaset_owner) is missing: workloads are inferred from pod names');
-    expect(catalog.http.map((h) => [h.family.id, h.status?.label])).toEqual([['promhttp', 'code']]);
+    expect(catalog.http.map((h) => [h.family.id, h.status?.label, h.family.toSeconds, h.family.identity, h.podLabels])).toEqual([['promhttp', 'code', 1, 'pod', true]]);
   });
 
   it('names Deployments (any hash length, all-digit suffixes), StatefulSets and DaemonSets', () => {

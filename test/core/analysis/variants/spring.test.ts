@@ -37,7 +37,7 @@ describe('Spring Boot without percentiles-histogram', () => {
 
   it('is detected with its status label and no buckets, and the catalog says how to get them', () => {
     const { catalog, report } = runs.bucketless.analysis;
-    expect(catalog.http.map((h) => [h.family.id, h.status?.label, h.hasBuckets])).toEqual([['spring', 'status', false]]);
+    expect(catalog.http.map((h) => [h.family.id, h.status?.label, h.hasBuckets, h.family.toSeconds, h.family.identity, h.podLabels])).toEqual([['spring', 'status', false, 1, 'pod', true]]);
     expect(catalog.features.find((f) => f.feature === 'latency')).toMatchObject({ available: false, missing: expect.stringContaining('_bucket') });
     expect(catalog.features.find((f) => f.feature === 'slo')?.available).toBe(true);
     expect(report.warnings?.join('\n')).toContain('management.metrics.distribution.percentiles-histogram.http.server.requests');
