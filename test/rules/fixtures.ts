@@ -158,7 +158,7 @@ export function hpa(input: Partial<HpaFacts> & { name: string; targetName?: stri
   };
 }
 
-export function pool(input: Omit<Partial<PoolFacts>, 'size'> & { kind: PoolFacts['kind']; workload: string; size: number | null }): PoolFacts {
+export function pool(input: Omit<Partial<PoolFacts>, 'size' | 'timeline'> & { kind: PoolFacts['kind']; workload: string; size: number | null; timeline?: Partial<PoolFacts['timeline']> }): PoolFacts {
   return {
     kind: input.kind,
     owner: input.owner ?? { namespace: 'shop', workload: input.workload, workloadType: 'Deployment' },
