@@ -62,9 +62,20 @@ function verdict(s: ServiceAnalysis, slo: SloStatus, what: 'availability' | 'lat
   const bad = what === 'availability' ? 'failed (5xx)' : 'were slower than the latency threshold';
   const counts = s.facts.windows;
   const items: Evidence[] = [];
-  // Core's facts carry no PromQL for the burn-window counts yet, so these evidence items have no query.
+  // The workload's error ratio over the window the number comes from, as PromQL a user can paste; a burn
+  // rate is that ratio over the budget, the budget left is 1 − the period's burn. Latency objectives are
+  // measured on buckets, not on these counters: their numbers cite no query.
+  const queryFor = (name: string): string => {
+    if (what === 'latency') return '';
+    const window = name.includes('remaining') ? 'period' : ((['5m', '30m', '1h', '2h', '6h', '1d', '3d'] as const).find((w) => name.includes(` ${w}`)) ?? '1h');
+    const ratio = s.burnQueries[window];
+    if (!ratio) return '';
+    if (name.includes('burn rate') || name.includes('time to exhaustion')) return `(${ratio}) / ${budget}`;
+    if (name.includes('remaining')) return `1 - (${ratio}) / ${budget}`;
+    return ratio;
+  };
   const add = (name: string, value: number | null, unit: string): void => {
-    items.push(evidence(name, '', value, unit));
+    items.push(evidence(name, queryFor(name), value, unit));
   };
   // The chart: the error ratio (errors ÷ requests per step) for availability, the p99 for latency.
   const t = s.facts.timeline;

@@ -1,4 +1,4 @@
-import { REPORT_SCHEMA_VERSION, type Report } from '../api/report';
+import { burnWindowIds, REPORT_SCHEMA_VERSION, type BurnWindowId, type Report } from '../api/report';
 import type { FleetSnapshot } from '../kubernetes/model';
 import { detectCatalog, type MetricCatalog } from '../prometheus/catalog';
 import type { Matcher } from '../prometheus/promql';
@@ -10,10 +10,10 @@ import { collectPools } from './collect/pools';
 import { QueryRunner } from './collect/query-kit';
 import type { AnalysisContext, HpaFacts, WorkloadFacts } from './context';
 import { runRules, type EngineResult, type SilenceMatcher } from './engine';
-import { collectRed } from './red';
+import { collectRed, errorRatioQuery } from './red';
 import type { RuleModule } from './rule';
 import { assembleServices, type ServiceAnalysis } from './services';
-import { objectivesFor, type SloFile } from './slo';
+import { BURN_WINDOW_SECONDS, objectivesFor, type SloFile } from './slo';
 
 /**
  * One analysis of one window: preflight the store, measure RED and SLOs per workload, collect the
@@ -130,6 +130,16 @@ export async function analyze(api: QueryApi, options: AnalyzeOptions): Promise<A
     ...(options.signal ? { signal: options.signal } : {}),
   });
   const services = assembleServices(red.facts, slo, window.end - window.start, red.historySeconds);
+  for (const s of services) {
+    const burning = s.report.slo.alert !== 'none' || (s.report.slo.errorBudgetRemaining ?? 1) < 0;
+    if (!burning) continue;
+    const scope = { global, ...(options.namespaces ? { namespaces: options.namespaces } : {}) };
+    const windows: Array<[BurnWindowId | 'period', number]> = [...burnWindowIds.map((id): [BurnWindowId, number] => [id, BURN_WINDOW_SECONDS[id]]), ['period', s.report.slo.period ?? objectivesFor(slo, '', '').periodSeconds]];
+    for (const [id, seconds] of windows) {
+      const query = errorRatioQuery(catalog, s.facts.family, scope, s.facts.key, seconds);
+      if (query) s.burnQueries[id] = query;
+    }
+  }
 
   progress('measuring CPU, memory, throttling and restarts per container');
   const workloads = has('container-cpu') || has('container-memory')

@@ -108,6 +108,18 @@ export function totalsParts(family: DetectedHttpFamily, options: RedOptions): Ag
   });
 }
 
+/**
+ * A query a user can paste to see one workload's error ratio over one window: its failed requests
+ * over all of them, with the same selectors and workload join the analysis used.
+ */
+export function errorRatioQuery(catalog: MetricCatalog, family: DetectedHttpFamily, options: Pick<RedOptions, 'global' | 'namespaces'>, only: WorkloadRef, seconds: number): string | null {
+  const errors = errorMatchers(family);
+  if (!errors) return null;
+  const scope = aggregateScope(catalog, family, options, only);
+  const total: AggregatePart = { part: 'total', suffix: '_count', perSeries: increase(seconds), lookbackSeconds: seconds };
+  return `${httpAggregateQuery(scope, [{ ...total, part: 'errors', matchers: errors }])} / ignoring (${PART_LABEL}) ${httpAggregateQuery(scope, [total])}`;
+}
+
 export function bucketsPart(options: RedOptions): AggregatePart {
   const seconds = options.window.end - options.window.start;
   return { part: 'buckets', suffix: '_bucket', perSeries: increase(seconds), lookbackSeconds: seconds };

@@ -1,4 +1,4 @@
-import type { ServiceReport } from '../api/report';
+import type { BurnWindowId, ServiceReport } from '../api/report';
 import { histogramQuantile, type QuantileOutcome } from './histogram';
 import type { RedFacts } from './red';
 import { computeSlo, objectivesFor, type SloFile } from './slo';
@@ -15,6 +15,11 @@ export interface ServiceAnalysis {
   facts: RedFacts;
   /** Latency objective results, when one is configured. */
   latencySlo: ReturnType<typeof computeSlo> | null;
+  /**
+   * Pasteable PromQL of this workload's error ratio per burn window and over its SLO period, for
+   * services whose SLO alerts or whose budget is spent (the ones a finding will cite); empty otherwise.
+   */
+  burnQueries: Partial<Record<BurnWindowId | 'period', string>>;
 }
 
 function pick(facts: readonly RedFacts[]): Map<string, { chosen: RedFacts; others: RedFacts[] }> {
@@ -73,6 +78,7 @@ export function assembleServices(facts: readonly RedFacts[], slo: SloFile | null
     out.push({
       facts: f,
       latencySlo,
+      burnQueries: {},
       report: {
         namespace: f.key.namespace,
         name: f.key.workload,

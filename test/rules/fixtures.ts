@@ -96,6 +96,7 @@ export function service(input: ServiceInput): ServiceAnalysis {
   return {
     facts,
     latencySlo: null,
+    burnQueries: {},
     report: {
       namespace,
       name: input.name,

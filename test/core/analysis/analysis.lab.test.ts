@@ -140,6 +140,16 @@ describe('SLO burn', () => {
     expect(slo.errorBudgetRemaining).toBeLessThan(0);
   });
 
+  it('gives the burning service pasteable PromQL that yields its numbers', async () => {
+    const payment = runs.prometheus.services.find((s) => s.report.name === 'payment');
+    for (const id of ['5m', '1h', '3d'] as const) {
+      const query = payment?.burnQueries[id] ?? '';
+      expect(query, id).toContain('increase(');
+      expect(await promql(query), id).toBeCloseTo((payment?.report.slo.burnRates[id] ?? 0) * 0.001, 9);
+    }
+    expect(runs.prometheus.services.find((s) => s.report.name === 'frontend')?.burnQueries).toEqual({});
+  });
+
   it('keeps quiet services quiet', () => {
     for (const name of ['frontend', 'catalog', 'inventory', 'shipping']) {
       const s = runs.prometheus.report.services.find((x) => x.name === name);
