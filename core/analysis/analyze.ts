@@ -60,6 +60,16 @@ function latencyThresholds(slo: SloFile | null): number[] {
 }
 
 /** Links metrics-side facts to the Kubernetes objects, and adds HPAs only the objects know about. */
+/** What an HPA object scales on, in the facts' units (utilisation as a ratio). */
+function metricsOf(spec: FleetSnapshot['hpas'][number]): HpaFacts['metrics'] {
+  return spec.metrics.map((m) => ({
+    name: m.type === 'Resource' || m.type === 'ContainerResource' ? m.resource : m.metricName,
+    targetType: m.target.type === 'Utilization' ? 'utilization' : m.target.type === 'AverageValue' ? 'average' : 'value',
+    target: m.target.type === 'Utilization' ? m.target.averageUtilization : m.target.type === 'AverageValue' ? m.target.averageValue : m.target.value,
+  }));
+}
+
+/** Links metrics-side facts to the Kubernetes objects, and adds HPAs only the objects know about. */
 function attachFleet(workloads: WorkloadFacts[], hpas: HpaFacts[], fleet: FleetSnapshot | null): HpaFacts[] {
   if (!fleet) return hpas;
   for (const w of workloads) {
@@ -80,6 +90,8 @@ function attachFleet(workloads: WorkloadFacts[], hpas: HpaFacts[], fleet: FleetS
       existing.target ??= { kind: spec.target.kind, name: spec.target.name };
       existing.minReplicas ??= spec.minReplicas;
       existing.maxReplicas ??= spec.maxReplicas;
+      // Older kube-state-metrics have no spec_target_metric: the object says what it scales on.
+      if (existing.metrics.length === 0) existing.metrics = metricsOf(spec);
       continue;
     }
     out.push({
@@ -88,11 +100,7 @@ function attachFleet(workloads: WorkloadFacts[], hpas: HpaFacts[], fleet: FleetS
       target: { kind: spec.target.kind, name: spec.target.name },
       minReplicas: spec.minReplicas,
       maxReplicas: spec.maxReplicas,
-      metrics: spec.metrics.map((m) => ({
-        name: m.type === 'Resource' || m.type === 'ContainerResource' ? m.resource : m.metricName,
-        targetType: m.target.type === 'Utilization' ? 'utilization' : m.target.type === 'AverageValue' ? 'average' : 'value',
-        target: m.target.type === 'Utilization' ? m.target.averageUtilization : m.target.type === 'AverageValue' ? m.target.averageValue : m.target.value,
-      })),
+      metrics: metricsOf(spec),
       timeline: { current: null, desired: null, cpuUtilization: null },
       hourly: { changes: null, amplitude: null },
       spec,
