@@ -151,7 +151,7 @@ export async function analyze(api: QueryApi, options: AnalyzeOptions): Promise<A
 
   progress('measuring CPU, memory, throttling and restarts per container');
   const workloads = has('container-cpu') || has('container-memory')
-    ? await collectContainers(runner, { join, global, window, timelineStep, scrapeInterval: options.scrapeInterval ?? 60 })
+    ? await collectContainers(runner, { join, global, window, timelineStep, scrapeInterval: options.scrapeInterval ?? 60, startTimes: catalog.present.includes('container_start_time_seconds') })
     : [];
   progress('reading autoscalers, pools, shards and caches');
   const hpas = has('hpa') ? await collectHpas(runner, { global, window, timelineStep }) : [];

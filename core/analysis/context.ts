@@ -36,6 +36,11 @@ export interface CpuUsage {
   maxPodP95: number | null;
   samples: number;
   pods: number;
+  /**
+   * Peak in the first minutes after a container started (JIT, cache warm-up); those minutes are left
+   * out of the percentiles above when the store reports container start times. Null when unknown.
+   */
+  startupMax: number | null;
 }
 
 export interface ContainerFacts {
@@ -45,6 +50,10 @@ export interface ContainerFacts {
   memoryMax: number | null;
   /** Working-set percentiles over raw samples, pooled over pods like CPU (bytes). */
   memory: { p50: number | null; p90: number | null; p99: number | null };
+  /** p90 of each pod's daily working-set peak (bytes): the VPA recommender's memory signal. */
+  memoryDailyPeakP90: number | null;
+  /** Largest working set in the first minutes after a container started (bytes); null when unknown. */
+  memoryStartupMax: number | null;
   /** Requests and limits in force (kube-state-metrics, else the cluster or manifests). */
   requests: { cpu: number | null; memory: number | null };
   limits: { cpu: number | null; memory: number | null };

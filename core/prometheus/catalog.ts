@@ -69,6 +69,7 @@ const KNOWN_NAMES: readonly string[] = [
   CADVISOR.memory,
   CADVISOR.cfsPeriods,
   CADVISOR.cfsThrottledPeriods,
+  CADVISOR.startTime,
   ...Object.values(KSM),
   ...Object.values(POOL_METRICS).flat(),
   ...Object.values(SHARD_METRICS).flat(),

@@ -145,6 +145,8 @@ export const CADVISOR = {
   memory: 'container_memory_working_set_bytes',
   cfsPeriods: 'container_cpu_cfs_periods_total',
   cfsThrottledPeriods: 'container_cpu_cfs_throttled_periods_total',
+  /** When each container (each run, after a restart) started, unix seconds. */
+  startTime: 'container_start_time_seconds',
   /** `container=""` is the pod cgroup (and, on containerd, the pause container); "POD" is dockershim's pause. */
   containerMatchers: [
     { label: 'container', op: '!=', value: '' },

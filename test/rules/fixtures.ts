@@ -123,9 +123,11 @@ export type ContainerInput = Omit<Partial<ContainerFacts>, 'cpu' | 'requests' | 
 export function container(input: ContainerInput): ContainerFacts {
   return {
     name: input.name ?? 'app',
-    cpu: { p50: 0.1, p90: 0.15, p95: 0.18, p99: 0.2, max: 0.25, maxPodP95: 0.19, samples: 30_000, pods: 3, ...input.cpu },
+    cpu: { p50: 0.1, p90: 0.15, p95: 0.18, p99: 0.2, max: 0.25, maxPodP95: 0.19, samples: 30_000, pods: 3, startupMax: null, ...input.cpu },
     memoryMax: input.memoryMax === undefined ? 200 * 1024 ** 2 : input.memoryMax,
     memory: input.memory ?? { p50: 150 * 1024 ** 2, p90: 180 * 1024 ** 2, p99: 195 * 1024 ** 2 },
+    memoryDailyPeakP90: input.memoryDailyPeakP90 === undefined ? null : input.memoryDailyPeakP90,
+    memoryStartupMax: input.memoryStartupMax === undefined ? null : input.memoryStartupMax,
     requests: { cpu: 0.25, memory: 256 * 1024 ** 2, ...input.requests },
     limits: { cpu: null, memory: 512 * 1024 ** 2, ...input.limits },
     throttledRatio: input.throttledRatio ?? null,

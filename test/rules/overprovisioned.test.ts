@@ -12,7 +12,7 @@ import { container, context, fleet, hpa, timeline, workload } from './fixtures';
 const Mi = 1024 ** 2;
 const Gi = 1024 ** 3;
 
-const usage = (p95: number, maxPodP95 = p95, samples = 20_000): ContainerFacts['cpu'] => ({ p50: p95 * 0.6, p90: p95 * 0.9, p95, p99: p95 * 1.2, max: p95 * 1.5, maxPodP95, samples, pods: 2 });
+const usage = (p95: number, maxPodP95 = p95, samples = 20_000): ContainerFacts['cpu'] => ({ p50: p95 * 0.6, p90: p95 * 0.9, p95, p99: p95 * 1.2, max: p95 * 1.5, maxPodP95, samples, pods: 2, startupMax: null });
 
 const reporting = (over: Partial<ContainerFacts> = {}, extra: Partial<WorkloadFacts> = {}): WorkloadFacts => ({
   ...workload({

@@ -37,7 +37,15 @@ export interface ContainerCollectorOptions {
   timelineStep: number;
   /** Scrape interval of the kubelet, seconds (one-minute resolution needs rates over 3 scrapes). */
   scrapeInterval: number;
+  /**
+   * The store has `container_start_time_seconds`: the first `startupSeconds` of every container run are
+   * then kept out of the CPU percentiles (a JVM's JIT burst is not its steady demand) and reported apart.
+   */
+  startTimes?: boolean;
+  startupSeconds?: number;
 }
+
+export const DEFAULT_STARTUP_SECONDS = 300;
 
 function containerSelector(metric: string, global: readonly Matcher[]): string {
   return selector(metric, CADVISOR.containerMatchers, global);
@@ -50,11 +58,21 @@ export function containerParts(options: ContainerCollectorOptions): PodPart[] {
   const by = 'namespace, pod, container';
   const step = duration(options.scrapeInterval);
   const irate = `sum by (${by}) (irate(${containerSelector(CADVISOR.cpu, g)}[${duration(options.scrapeInterval * 3)}]))`;
+  const startup = options.startupSeconds ?? DEFAULT_STARTUP_SECONDS;
+  const age = `max by (${by}) (time() - ${containerSelector(CADVISOR.startTime, g)})`;
+  const steady = options.startTimes ? `(${irate} and on (${by}) (${age} > ${startup}))` : irate;
+  const startupParts: PodPart[] = options.startTimes
+    ? [
+        { part: 'cpu:startupMax', expr: `max_over_time((${irate} and on (${by}) (${age} <= ${startup}))[${W}:${step}])`, lookbackSeconds: w },
+        { part: 'memory:startupMax', expr: `max_over_time((max by (${by}) (${containerSelector(CADVISOR.memory, g)}) and on (${by}) (${age} <= ${startup}))[${W}:${step}])`, lookbackSeconds: w },
+      ]
+    : [];
   const ksm = (metric: string, resource: string): string =>
     `max by (${by}) (last_over_time(${selector(metric, [{ label: 'resource', op: '=', value: resource }], g)}[${W}]))`;
   const oomMinutes = `count_over_time(((${selector(KSM.restarts, [], g)} - ${selector(KSM.restarts, [], g)} offset ${step}) > 0 and on (${by}) (${selector(KSM.lastTerminated, [{ label: 'reason', op: '=', value: 'OOMKilled' }], g)} == 1))[${W}:${step}])`;
   return [
-    ...QUANTILES.map(([name, q]): PodPart => ({ part: `cpu:${name}`, expr: `quantile_over_time(${q}, ${irate}[${W}:${step}])`, lookbackSeconds: w })),
+    ...QUANTILES.map(([name, q]): PodPart => ({ part: `cpu:${name}`, expr: `quantile_over_time(${q}, ${steady}[${W}:${step}])`, lookbackSeconds: w })),
+    ...startupParts,
     { part: 'cpu:samples', expr: `sum by (${by}) (count_over_time(${containerSelector(CADVISOR.cpu, g)}[${W}]))`, lookbackSeconds: w },
     { part: 'memory:max', expr: `max by (${by}) (max_over_time(${containerSelector(CADVISOR.memory, g)}[${W}]))`, lookbackSeconds: w },
     // Raw samples, no subquery: cheap. A pod with restarts has one series per run; its worst run counts.
@@ -144,10 +162,11 @@ export async function collectContainers(runner: QueryRunner, options: ContainerC
   }
 
   const queryText = queries.join('\n');
+  const dailyPeaks = await collectDailyPeaks(runner, options);
   const timelines = await collectWorkloadTimelines(runner, options);
   const out: WorkloadFacts[] = [];
   for (const [k, entry] of byWorkload) {
-    const containers: ContainerFacts[] = [...entry.containers.entries()].map(([name, podRows]) => containerFacts(name, podRows, queryText));
+    const containers: ContainerFacts[] = [...entry.containers.entries()].map(([name, podRows]) => containerFacts(name, podRows, queryText, dailyPeaks.get(`${k}\u0000${name}`) ?? []));
     out.push({
       key: entry.key,
       containers: containers.sort((a, b) => a.name.localeCompare(b.name)),
@@ -165,7 +184,13 @@ function latest(rows: readonly PodRow[], part: string): number | null {
   return values.length > 0 ? (values[values.length - 1] as number) : null;
 }
 
-function containerFacts(name: string, rows: readonly PodRow[], query: string): ContainerFacts {
+/** Most of a value over pods: startup peaks and the like, where any pod's worst counts. */
+function largest(rows: readonly PodRow[], part: string): number | null {
+  const values = rows.map((r) => r.parts.get(part)).filter((v): v is number => v !== undefined);
+  return values.length > 0 ? Math.max(...values) : null;
+}
+
+function containerFacts(name: string, rows: readonly PodRow[], query: string, dailyPeaks: readonly number[]): ContainerFacts {
   const pods: PodQuantiles[] = rows.map((r) => ({
     weight: r.parts.get('cpu:samples') ?? 0,
     knots: QUANTILES.map(([partName, q]): [number, number] | null => {
@@ -185,6 +210,7 @@ function containerFacts(name: string, rows: readonly PodRow[], query: string): C
     }, null),
     samples: pods.reduce((s, p) => s + p.weight, 0),
     pods: rows.length,
+    startupMax: largest(rows, 'cpu:startupMax'),
   };
   const sum = (part: string): number => rows.reduce((s, r) => s + (r.parts.get(part) ?? 0), 0);
   const periods = sum('periods');
@@ -203,6 +229,8 @@ function containerFacts(name: string, rows: readonly PodRow[], query: string): C
     cpu,
     memoryMax: memory.length > 0 ? Math.max(...memory) : null,
     memory: { p50: pooledQuantile(memoryPods, 0.5), p90: pooledQuantile(memoryPods, 0.9), p99: pooledQuantile(memoryPods, 0.99) },
+    memoryDailyPeakP90: dailyPeaks.length > 0 ? (quantileOfSorted([...dailyPeaks].sort((a, b) => a - b), 0.9) ?? null) : null,
+    memoryStartupMax: largest(rows, 'memory:startupMax'),
     requests: { cpu: latest(rows, 'requests:cpu'), memory: latest(rows, 'requests:memory') },
     limits: { cpu: latest(rows, 'limits:cpu'), memory: latest(rows, 'limits:memory') },
     throttledRatio: periods > 0 ? sum('throttled') / periods : null,
@@ -210,6 +238,29 @@ function containerFacts(name: string, rows: readonly PodRow[], query: string): C
     oomKills: Math.round(sum('oom')),
     queries: { cpu: query, memory: query, throttling: query, restarts: query },
   };
+}
+
+function quantileOfSorted(sorted: readonly number[], q: number): number | undefined {
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
+}
+
+/**
+ * Each pod's working-set peak per day (VPA's memory samples are daily peaks too): one range query at a
+ * one-day step, one value per pod, container and day.
+ */
+async function collectDailyPeaks(runner: QueryRunner, options: ContainerCollectorOptions): Promise<Map<string, number[]>> {
+  const day = 86400;
+  const w = options.window.end - options.window.start;
+  if (w < day) return new Map();
+  const part: PodPart = { part: 'daily', expr: `max by (namespace, pod, container) (max_over_time(${containerSelector(CADVISOR.memory, options.global)}[1d]))`, lookbackSeconds: day };
+  const out = new Map<string, number[]>();
+  for (const s of await runner.range(joinedQueries([part], options.join, 'none'), day, options.window.start + day)) {
+    const k = `${keyOf(s.labels)}\u0000${s.labels.container ?? ''}`;
+    const peaks = out.get(k) ?? [];
+    for (const p of s.points) if (p.value !== null) peaks.push(p.value);
+    out.set(k, peaks);
+  }
+  return out;
 }
 
 /** Per-workload timelines: CPU used and requested, throttled and elapsed periods, memory against limit, pods. */

@@ -9,8 +9,8 @@ import type { ContainerFacts } from '../context';
  *    (after an OOM kill the observed peak is only a lower bound); no CPU limit by default.
  *  - `krr-simple`: krr's simple strategy — CPU request = the largest per-pod p95, no CPU limit;
  *    memory request = limit = peak × 1.15; floors 10m / 100 MiB; OOM kills ignored (krr's default).
- *  - `vpa-like`: the VPA recommender's target — CPU p90 × 1.15, memory p90 of daily peaks × 1.15
- *    (here: the peak, lacking daily peaks), OOM bump max(+100 MiB, ×1.2), floors 25m / 250 MiB;
+ *  - `vpa-like`: the VPA recommender's target — CPU p90 × 1.15, memory p90 of the pods' daily peaks
+ *    × 1.15, OOM bump max(+100 MiB, ×1.2), floors 25m / 250 MiB;
  *    limits scaled in proportion to the current limit/request ratio.
  */
 export type Strategy = 'headroom' | 'krr-simple' | 'vpa-like';
@@ -95,6 +95,11 @@ function cpuRequest(c: ContainerFacts, o: RightsizingOptions, rationale: string[
       if (used === null) return null;
       let request = used * (1 + o.cpuMargin);
       rationale.push(`CPU request = pooled p${Math.round(p * 100)} of usage over ${c.cpu.pods} pods (${cores(used)}) + ${Math.round(o.cpuMargin * 100)} %`);
+      if (c.cpu.startupMax !== null && c.cpu.startupMax > request) {
+        // Start-up bursts (JIT, caches) are short and borrow idle CPU when there is no limit; sizing the
+        // request for them would reserve cores the pod uses for a minute a day.
+        rationale.push(`start-up bursts up to ${cores(c.cpu.startupMax)} (first minutes after a container starts) are left out of the percentile${o.cpuLimitPolicy === 'none' ? '; with no CPU limit they borrow idle CPU' : ''}`);
+      }
       if (c.throttledRatio !== null && c.throttledRatio >= THROTTLED_DEMAND_HIDDEN && c.limits.cpu !== null) {
         // Usage cannot exceed the limit, so the percentile measured the limit, not the demand: ask for
         // at least the limit plus the share of periods the container spent waiting for CPU.
@@ -125,8 +130,8 @@ function cpuLimit(c: ContainerFacts, request: number, o: RightsizingOptions, rat
     case 'from-throttling': {
       const peak = c.cpu.p99 ?? c.cpu.max;
       if (peak === null) return null;
-      // Room for the observed p99 burst, never below the request.
-      return Math.max(request, peak * 1.2, (c.limits.cpu ?? 0) * (c.throttledRatio !== null && c.throttledRatio >= THROTTLED_DEMAND_HIDDEN ? 1 + c.throttledRatio : 1));
+      // Room for the observed p99 burst and for start-up, never below the request.
+      return Math.max(request, peak * 1.2, c.cpu.startupMax ?? 0, (c.limits.cpu ?? 0) * (c.throttledRatio !== null && c.throttledRatio >= THROTTLED_DEMAND_HIDDEN ? 1 + c.throttledRatio : 1));
     }
   }
 }
@@ -134,8 +139,17 @@ function cpuLimit(c: ContainerFacts, request: number, o: RightsizingOptions, rat
 function memoryTarget(c: ContainerFacts, o: RightsizingOptions, rationale: string[]): number | null {
   if (c.memoryMax === null) return null;
   const headroom = o.strategy === 'headroom' ? o.memoryHeadroom : 0.15;
-  let target = c.memoryMax * (1 + headroom);
-  rationale.push(`memory = true peak of the working set over every raw sample (${mib(c.memoryMax)}) + ${Math.round(headroom * 100)} %`);
+  let target: number;
+  if (o.strategy === 'vpa-like' && c.memoryDailyPeakP90 !== null) {
+    target = c.memoryDailyPeakP90 * (1 + headroom);
+    rationale.push(`memory = p90 of the pods' daily working-set peaks (${mib(c.memoryDailyPeakP90)}) + 15 %, as the VPA recommender does`);
+  } else {
+    target = c.memoryMax * (1 + headroom);
+    rationale.push(`memory = true peak of the working set over every raw sample (${mib(c.memoryMax)}) + ${Math.round(headroom * 100)} %`);
+  }
+  if (c.memoryStartupMax !== null && c.memoryStartupMax >= c.memoryMax * 0.95) {
+    rationale.push(`the peak comes at start-up (${mib(c.memoryStartupMax)} in a container's first minutes): the limit must hold it even if steady use is lower`);
+  }
   // krr ignores OOM kills unless asked (--use-oomkill-data is off by default).
   if (c.oomKills > 0 && o.strategy !== 'krr-simple') {
     // An OOM kill means the peak went past the limit in force and was never scraped.

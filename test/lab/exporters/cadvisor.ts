@@ -1,4 +1,4 @@
-import { STEPS, STEP_SECONDS } from '../model/clock';
+import { STEPS, STEP_SECONDS, stepTime } from '../model/clock';
 import type { Random } from '../model/random';
 import { scrapeTarget, type Family, type Labels, type ScrapeTarget, type SeriesSet } from '../model/series-set';
 import type { UsageBook } from '../model/usage';
@@ -15,6 +15,7 @@ const MEMORY: Family = { name: 'container_memory_working_set_bytes', type: 'gaug
 const PERIODS: Family = { name: 'container_cpu_cfs_periods', type: 'counter', help: 'Number of elapsed enforcement period intervals.' };
 const THROTTLED: Family = { name: 'container_cpu_cfs_throttled_periods', type: 'counter', help: 'Number of throttled period intervals.' };
 const THROTTLED_SECONDS: Family = { name: 'container_cpu_cfs_throttled_seconds', type: 'counter', help: 'Total time duration the container has been throttled.' };
+const START_TIME: Family = { name: 'container_start_time_seconds', type: 'gauge', help: 'Start time of the container since unix epoch in seconds.' };
 
 /** CFS enforcement periods of 100 ms. */
 const PERIODS_PER_SECOND = 10;
@@ -84,6 +85,8 @@ export function emitCadvisor(set: SeriesSet, pods: readonly PodLife[], usage: Us
     }
     // The pod cgroup outlives container restarts, so its counter does not reset with them.
     const podRow: Labels = { ...base, id: cgroup };
+    const podStarted = stepTime(pod.start) - 30;
+    set.add(START_TIME, 'container_start_time_seconds', podRow, overSpan(pod.start, pod.end, () => podStarted), target);
     set.add(CPU, 'container_cpu_usage_seconds_total', { ...podRow, cpu: 'total' }, cumulativeOverSpan(pod.start, pod.end, (i) => (podCpu[i] ?? 0) + 0.0004), target);
     set.add(MEMORY, 'container_memory_working_set_bytes', podRow, overSpan(pod.start, pod.end, (i) => Math.round((podMemory[i] ?? 0) + 2_400_000)), target);
     const pauseId = random.hex(64);
@@ -105,6 +108,10 @@ function emitIncarnation(
   cpuLimit: number | undefined,
 ): void {
   const labels: Labels = { ...base, container, id: `${cgroup}/${inc.id}`, image, name: inc.id };
+  // cAdvisor reports when each container (each run after a restart) started; pods that predate the
+  // lab's history started a day before it.
+  const started = inc.start === 0 ? stepTime(0) - 86400 : stepTime(inc.start) - 20;
+  set.add(START_TIME, 'container_start_time_seconds', labels, overSpan(inc.start, inc.end, () => started), target);
   set.add(CPU, 'container_cpu_usage_seconds_total', { ...labels, cpu: 'total' }, cumulativeOverSpan(inc.start, inc.end, (i) => used.cpu[i] ?? 0), target);
   set.add(MEMORY, 'container_memory_working_set_bytes', labels, overSpan(inc.start, inc.end, (i) => Math.round(used.memory[i] ?? 0)), target);
   if (cpuLimit === undefined) return;

@@ -3,6 +3,7 @@ import { confidenceOf, DEFAULT_RIGHTSIZING, rightsize, type RightsizingOptions }
 import { container } from '../../../rules/fixtures';
 
 const Mi = 1024 ** 2;
+const Gi = 1024 ** 3;
 const opts = (o: Partial<RightsizingOptions> = {}): RightsizingOptions => ({ ...DEFAULT_RIGHTSIZING, ...o });
 
 describe('rightsize', () => {
@@ -52,6 +53,27 @@ describe('rightsize', () => {
     expect(p.gaps).toEqual(['no CPU usage samples in the window', 'no memory samples in the window']);
     expect(p.proposed).toEqual(p.current);
     expect(p.confidence).toBe(0);
+  });
+});
+
+describe('start-up and daily peaks', () => {
+  it('sizes VPA-like memory from the p90 of daily peaks, not the single highest sample', () => {
+    const c = container({ memoryMax: 900 * Mi, memoryDailyPeakP90: 600 * Mi, limits: { memory: Gi } });
+    expect(rightsize(c, opts({ strategy: 'vpa-like' })).proposed.memory.request).toBe(Math.ceil(600 * 1.15) * Mi);
+    expect(rightsize(c, opts()).proposed.memory.request).toBe(Math.ceil(900 * 1.15) * Mi);
+  });
+
+  it('keeps start-up bursts out of the request but says so, and covers them with a throttling-based limit', () => {
+    const c = container({ cpu: { p95: 0.1, p99: 0.12, startupMax: 1.2 } });
+    const p = rightsize(c, opts());
+    expect(p.proposed.cpu.request).toBeCloseTo(0.11, 3);
+    expect(p.rationale.join(' ')).toMatch(/start-up bursts up to 1\.2 .*borrow idle CPU/);
+    expect(rightsize(c, opts({ cpuLimitPolicy: 'from-throttling' })).proposed.cpu.limit).toBeCloseTo(1.2, 3);
+  });
+
+  it('notes a memory peak that comes at start-up', () => {
+    const p = rightsize(container({ memoryMax: 400 * Mi, memoryStartupMax: 400 * Mi }), opts());
+    expect(p.rationale.join(' ')).toMatch(/peak comes at start-up/);
   });
 });
 
