@@ -19,6 +19,15 @@ export const SATURATED_UTILIZATION = 0.9;
 export const REFUSING_UTILIZATION = 1;
 /** Least length of one saturated episode: the mixin's `for: 10m` (PostgreSQLHighConnections, POOL-APP-SATURATED)… */
 export const SUSTAINED_SECONDS = 600;
+/**
+ * …or, in a window shorter than two hours, this share of it. Ten minutes is the bar of an alert that
+ * watches all the time; an investigation of the last half hour asks about incidents of minutes, and
+ * would never see one under ten minutes (nor anything at all in a window under ten). A condition
+ * counts as sustained at the scale it is looked at when it fills a twelfth of the window: the ratio of
+ * a multi-window burn alert's short window to its long one (5m/1h, 30m/6h, 2h/1d, 6h/3d), which
+ * Headroom's SLO burn uses too. From two hours up (a week included) the bar stays at ten minutes.
+ */
+export const SUSTAINED_WINDOW_SHARE = 1 / 12;
 /** …and never fewer than this many consecutive samples, so one sampled instant (a rollout surge) cannot decide. */
 export const MIN_STEPS = 2;
 /** p99 while saturated must be this many times p99 otherwise (the shared `degradedTimes` factor)… */
@@ -33,6 +42,16 @@ export const ERROR_RATIO_FLOOR = 0.01;
 export const ERROR_FACTOR = 2;
 
 const EPSILON = 1e-9;
+
+/** How long a saturated episode must last, in seconds, in a window of `windowSeconds`. */
+export function sustainedSeconds(windowSeconds: number): number {
+  return Math.min(SUSTAINED_SECONDS, windowSeconds * SUSTAINED_WINDOW_SHARE);
+}
+
+/** The same as consecutive samples at the timeline's `step`: at least MIN_STEPS. */
+export function sustainedSteps(windowSeconds: number, step: number): number {
+  return Math.max(MIN_STEPS, Math.ceil(sustainedSeconds(windowSeconds) / step - EPSILON));
+}
 
 const KIND_TITLE: Record<PoolFacts['kind'], string> = {
   hikaricp: 'HikariCP pool',
@@ -75,6 +94,8 @@ function median(values: number[]): number | null {
 interface Saturation {
   /** The pool's utilisation timeline: the grid every other series is matched to. */
   grid: Timeline;
+  /** Consecutive samples an episode needs at this window and step. */
+  minSteps: number;
   /** Steps inside sustained episodes. */
   times: Set<number>;
   /** Steps at or above the bar, sustained or not (excluded from "otherwise"). */
@@ -85,9 +106,9 @@ interface Saturation {
 
 /**
  * Steps at which the pool is full (utilisation ≥ `bar`) and, where the exporter reports waiters,
- * someone waits; kept only in episodes of at least SUSTAINED_SECONDS and MIN_STEPS samples.
+ * someone waits; kept only in episodes of at least `minSteps` consecutive samples (sustainedSteps).
  */
-function saturation(pool: PoolFacts, utilization: Timeline, bar: number): Saturation {
+function saturation(pool: PoolFacts, utilization: Timeline, bar: number, windowSeconds: number): Saturation {
   const waiting = pool.timeline.waiting;
   const anyTimes = new Set<number>();
   for (const p of utilization.points) {
@@ -99,11 +120,11 @@ function saturation(pool: PoolFacts, utilization: Timeline, bar: number): Satura
     anyTimes.add(p.time);
   }
   const step = utilization.step;
-  const minSteps = Math.max(MIN_STEPS, Math.ceil(SUSTAINED_SECONDS / step));
+  const minSteps = sustainedSteps(windowSeconds, step);
   const sustained = episodes(anyTimes, step).filter((e) => Math.round((e.end - e.start) / step) + 1 >= minSteps);
   const times = new Set<number>();
   for (const t of anyTimes) if (sustained.some((e) => t >= e.start && t <= e.end)) times.add(t);
-  return { grid: utilization, times, anyTimes, episodes: sustained, step };
+  return { grid: utilization, minSteps, times, anyTimes, episodes: sustained, step };
 }
 
 /** Values of `t` at sustained saturated steps, and at steps that are not saturated at all. */
@@ -142,7 +163,7 @@ function mean(values: number[]): number {
 }
 
 function symptoms(context: AnalysisContext, pool: PoolFacts, sat: Saturation): Symptoms {
-  const minSide = Math.max(MIN_STEPS, Math.ceil(SUSTAINED_SECONDS / sat.step));
+  const minSide = sat.minSteps;
   const service = pool.kind === 'hikaricp' || pool.kind === 'go-sql' ? serviceOf(context, pool.owner.namespace, pool.owner.workload) : undefined;
   let p99: Symptoms['p99'] = null;
   let errors: Symptoms['errors'] = null;
@@ -243,7 +264,8 @@ function evaluatePool(context: AnalysisContext, pool: PoolFacts, out: RuleResult
     out.notEvaluated.push({ target, missing: [`${what}: ${size === null || size <= 0 ? 'no pool size' : 'no utilisation timeline'} (busy connections ÷ size), so fullness cannot be judged`] });
     return;
   }
-  const sat = saturation(pool, utilization, SATURATED_UTILIZATION);
+  const windowSeconds = context.window.end - context.window.start;
+  const sat = saturation(pool, utilization, SATURATED_UTILIZATION, windowSeconds);
   if (sat.episodes.length === 0) return;
 
   const sym = symptoms(context, pool, sat);
@@ -262,7 +284,7 @@ function evaluatePool(context: AnalysisContext, pool: PoolFacts, out: RuleResult
   const notes: string[] = [];
   if (pool.kind === 'postgres') {
     // Nothing waits inside PostgreSQL: at the limit, new clients are refused outright.
-    const refusing = saturation(pool, utilization, REFUSING_UTILIZATION);
+    const refusing = saturation(pool, utilization, REFUSING_UTILIZATION, windowSeconds);
     symptomatic = refusing.episodes.length > 0;
     if (symptomatic) {
       severity = 'critical';
@@ -323,7 +345,7 @@ export const connectionPoolExhaustion: RuleModule = {
     defaultSeverity: 'warning',
     category: 'saturation',
     requires: ['connection-pools'],
-    description: 'A connection pool (HikariCP, database/sql, pgbouncer, PostgreSQL itself) sits at its maximum with callers waiting for ten minutes or more while latency, waits or timeouts rise.',
+    description: 'A connection pool (HikariCP, database/sql, pgbouncer, PostgreSQL itself) sits at its maximum with callers waiting for ten minutes or more (a twelfth of windows under two hours) while latency, waits or timeouts rise.',
     docs: 'docs/rules/connection-pool-exhaustion.md',
   },
   evaluate(context: AnalysisContext): RuleResult {

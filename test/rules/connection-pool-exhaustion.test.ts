@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AnalysisContext, PoolFacts, Timeline } from '../../core/analysis/context';
 import { runRules } from '../../core/analysis/engine';
-import { connectionPoolExhaustion } from '../../rules/connection-pool-exhaustion';
+import { connectionPoolExhaustion, sustainedSeconds, sustainedSteps } from '../../rules/connection-pool-exhaustion';
 import { context, daily, END, pool, service, timeline } from './fixtures';
 
 /**
@@ -200,6 +200,65 @@ const cases: Case[] = [
     notEvaluated: /no p99 timeline \(no HTTP server metrics map to it\)/,
   },
 ];
+
+/**
+ * How long saturation must last scales with the window under two hours (a twelfth of it) and stays at
+ * ten minutes from two hours up, never under two samples at the timeline's step.
+ */
+const sustainCases: Array<{ window: string; windowSeconds: number; step: number; seconds: number; steps: number }> = [
+  { window: 'a week at its default step', windowSeconds: 7 * 86400, step: 600, seconds: 600, steps: 2 },
+  { window: 'a week at one-minute resolution', windowSeconds: 7 * 86400, step: 60, seconds: 600, steps: 10 },
+  { window: 'a day', windowSeconds: 86400, step: 300, seconds: 600, steps: 2 },
+  { window: 'two hours', windowSeconds: 7200, step: 60, seconds: 600, steps: 10 },
+  { window: 'one hour', windowSeconds: 3600, step: 60, seconds: 300, steps: 5 },
+  { window: 'half an hour at 15 s', windowSeconds: 1800, step: 15, seconds: 150, steps: 10 },
+  { window: 'a quarter of an hour at 10 s', windowSeconds: 900, step: 10, seconds: 75, steps: 8 },
+  { window: 'five minutes at 10 s', windowSeconds: 300, step: 10, seconds: 25, steps: 3 },
+  { window: 'four minutes at 10 s', windowSeconds: 240, step: 10, seconds: 20, steps: 2 },
+  { window: 'two minutes at 15 s', windowSeconds: 120, step: 15, seconds: 10, steps: 2 },
+];
+
+/** A pgbouncer pool of 2 in a short window at `step`: full with 48 clients waiting at samples [from, to). */
+function pgbouncerBurst(windowSeconds: number, step: number, from: number, to: number): AnalysisContext {
+  const points = windowSeconds / step;
+  const at = (busy: number, idle: number) => (i: number): number => (i >= from && i < to ? busy : idle);
+  const t = (f: (i: number) => number, name: string): Timeline => timeline(f, { step, points, ...q(name) });
+  return context({
+    window: { start: END - windowSeconds, end: END },
+    pools: [
+      pool({
+        kind: 'pgbouncer',
+        workload: 'pgbouncer',
+        name: 'app',
+        owner: { namespace: 'data', workload: 'pgbouncer', workloadType: 'Deployment' },
+        size: 2,
+        timeline: { utilization: t(at(1, 0), 'utilization'), waiting: t(at(48, 0), 'waiting'), timeouts: null, wait: t(at(2, 0), 'maxwait') },
+      }),
+    ],
+  });
+}
+
+const shortWindowCases: Array<{ name: string; ctx: AnalysisContext; fires: boolean; summary?: RegExp }> = [
+  { name: 'a minute of exhaustion in a four-minute window at 10 s fires', ctx: pgbouncerBurst(240, 10, 10, 16), fires: true, summary: /for 60 s in 4 min in 1 episode \(longest 60 s\); up to 48 clients waiting; longest client wait 2 s/ },
+  { name: 'the same minute in half an hour at 10 s does not (a twelfth is 2.5 min)', ctx: pgbouncerBurst(1800, 10, 100, 106), fires: false },
+  { name: 'three minutes of it in half an hour at 10 s do', ctx: pgbouncerBurst(1800, 10, 100, 118), fires: true, summary: /for 3 min in 30 min/ },
+  { name: 'one 10 s sample in a four-minute window does not', ctx: pgbouncerBurst(240, 10, 10, 11), fires: false },
+  { name: 'nine minutes in an hour at one-minute resolution fire', ctx: pgbouncerBurst(3600, 60, 30, 39), fires: true },
+  { name: 'the same nine minutes in a week at one-minute resolution do not (ten minutes, as before)', ctx: pgbouncerBurst(7 * 86400, 60, 3000, 3009), fires: false },
+];
+
+describe('connection-pool-exhaustion sustain', () => {
+  it.each(sustainCases)('$window: $seconds s, $steps samples', ({ windowSeconds, step, seconds, steps }) => {
+    expect(sustainedSeconds(windowSeconds)).toBeCloseTo(seconds, 9);
+    expect(sustainedSteps(windowSeconds, step)).toBe(steps);
+  });
+
+  it.each(shortWindowCases)('$name', ({ ctx, fires, summary }) => {
+    const { findings } = runRules(ctx, [connectionPoolExhaustion]);
+    expect(findings).toHaveLength(fires ? 1 : 0);
+    if (summary) expect(findings[0]?.summary).toMatch(summary);
+  });
+});
 
 describe('connection-pool-exhaustion', () => {
   it.each(cases)('$name', ({ ctx, severity, target, summary, notEvaluated }) => {

@@ -44,6 +44,9 @@ function kinds(options: PoolCollectorOptions): KindParts[] {
   const s = (metric: string, matchers: Matcher[] = []): string => selector(metric, matchers, g);
   const R = duration(Math.max(options.timelineStep, 300));
   const W = duration(options.window.end - options.window.start);
+  // Sizes are the highest over the window, sampled every 5 minutes — or every step in a window so short
+  // that a 5-minute grid might not put a single sample inside it.
+  const sizeStep = duration(Math.min(300, options.timelineStep));
   const named = (expr: string, from: string): string => `label_replace(${expr}, "${POOL}", "$1", "${from}", "(.*)")`;
   const out: KindParts[] = [];
   if (has('hikaricp_connections_max')) {
@@ -79,7 +82,7 @@ function kinds(options: PoolCollectorOptions): KindParts[] {
     const poolSize = `max by (${by}) (label_replace(${s('pgbouncer_databases_pool_size')}, "database", "$1", "name", "(.+)"))`;
     out.push({
       kind: 'pgbouncer',
-      size: named(`max by (${by}) (max_over_time((${poolSize})[${W}:5m]))`, 'database'),
+      size: named(`max by (${by}) (max_over_time((${poolSize})[${W}:${sizeStep}]))`, 'database'),
       sum: [['waiting', named(`sum by (${by}) (${s('pgbouncer_pools_client_waiting_connections')})`, 'database')]],
       max: [
         ['utilization', named(`sum by (${by}) (${s('pgbouncer_pools_server_active_connections')}) / on (${by}) (${poolSize} > 0)`, 'database')],
@@ -92,7 +95,7 @@ function kinds(options: PoolCollectorOptions): KindParts[] {
     const usable = `max by (${by}) (${s('pg_settings_max_connections')} - ${s('pg_settings_superuser_reserved_connections')})`;
     out.push({
       kind: 'postgres',
-      size: named(`max by (${by}) (max_over_time((${usable})[${W}:5m]))`, 'server'),
+      size: named(`max by (${by}) (max_over_time((${usable})[${W}:${sizeStep}]))`, 'server'),
       sum: [],
       max: [['utilization', named(`sum by (${by}) (${s('pg_stat_activity_count')}) / on (${by}) (${usable} > 0)`, 'server')]],
     });
