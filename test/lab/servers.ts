@@ -15,12 +15,24 @@ export interface RunningLab {
   stop: () => Promise<void>;
 }
 
-export async function startPrometheus(tsdbSource: string, workDir: string): Promise<{ url: string; process: GuardedProcess }> {
-  const tsdb = join(workDir, 'prometheus-data');
-  await workingCopy(tsdbSource, tsdb);
+export interface PrometheusOptions {
+  /** Appended to prometheus.yml (e.g. a remote_read block). */
+  config?: string;
+  flags?: readonly string[];
+  /** Serve `tsdb` in place instead of from a private copy (for a throwaway TSDB). */
+  inPlace?: boolean;
+}
+
+/** A real Prometheus on `tsdb` (a copy of it, unless in place), on a free loopback port. */
+export async function startPrometheus(tsdbSource: string, workDir: string, options: PrometheusOptions = {}): Promise<{ url: string; process: GuardedProcess }> {
+  let tsdb = tsdbSource;
+  if (!options.inPlace) {
+    tsdb = join(workDir, 'prometheus-data');
+    await workingCopy(tsdbSource, tsdb);
+  }
   const config = join(workDir, 'prometheus.yml');
-  // No scrape jobs: the lab's history is all there is.
-  await writeFile(config, 'global:\n  scrape_interval: 60s\n  evaluation_interval: 60s\n');
+  // No scrape jobs: the backfilled history is all there is.
+  await writeFile(config, `global:\n  scrape_interval: 60s\n  evaluation_interval: 60s\n${options.config ?? ''}`);
   const port = await freePort();
   const process = spawnGuarded('prometheus', [
     `--config.file=${config}`,
@@ -30,9 +42,15 @@ export async function startPrometheus(tsdbSource: string, workDir: string): Prom
     // The backfilled blocks are already this long; do not spend the test run compacting them.
     `--storage.tsdb.max-block-duration=${BACKFILL_BLOCK_DURATION}`,
     '--log.level=warn',
+    ...(options.flags ?? []),
   ]);
   const url = `http://127.0.0.1:${port}`;
-  await waitForHttp(`${url}/-/ready`, process, 'Prometheus');
+  try {
+    await waitForHttp(`${url}/-/ready`, process, 'Prometheus');
+  } catch (error) {
+    await process.stop();
+    throw error;
+  }
   return { url, process };
 }
 

@@ -7,7 +7,9 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, run, spawnGuarded, waitForHttp } from '../../lab/processes';
+import { backfill } from '../../lab/build';
+import { freePort, spawnGuarded, waitForHttp } from '../../lab/processes';
+import { startPrometheus } from '../../lab/servers';
 
 export interface SmallSeries {
   /** `__name__` included. */
@@ -21,9 +23,6 @@ export interface SmallStore {
   stop: () => Promise<void>;
 }
 
-/** The same block length the lab backfills with: 162 h, Prometheus' largest compaction level below the week. */
-const MAX_BLOCK_DURATION = '162h';
-
 /** Starts Prometheus on the given series. `config` is appended to prometheus.yml (e.g. a remote_read block). */
 export async function startSmallPrometheus(
   series: SmallSeries[],
@@ -33,30 +32,8 @@ export async function startSmallPrometheus(
   const input = join(dir, 'data.om');
   const tsdb = join(dir, 'tsdb');
   await writeFile(input, openMetrics(series));
-  await run(
-    'promtool',
-    ['tsdb', 'create-blocks-from', 'openmetrics', `--max-block-duration=${MAX_BLOCK_DURATION}`, input, tsdb],
-    'promtool backfill',
-  );
-  const config = join(dir, 'prometheus.yml');
-  await writeFile(config, `global:\n  scrape_interval: 60s\n${options.config ?? ''}`);
-  const port = await freePort();
-  const process = spawnGuarded('prometheus', [
-    `--config.file=${config}`,
-    `--storage.tsdb.path=${tsdb}`,
-    `--web.listen-address=127.0.0.1:${port}`,
-    '--storage.tsdb.retention.time=100y',
-    `--storage.tsdb.max-block-duration=${MAX_BLOCK_DURATION}`,
-    '--log.level=warn',
-    ...(options.flags ?? []),
-  ]);
-  const url = `http://127.0.0.1:${port}`;
-  try {
-    await waitForHttp(`${url}/-/ready`, process, 'Prometheus', 60_000);
-  } catch (error) {
-    await process.stop();
-    throw error;
-  }
+  await backfill(input, tsdb);
+  const { url, process } = await startPrometheus(tsdb, dir, { ...options, inPlace: true });
   return {
     url,
     stop: async () => {
