@@ -37,8 +37,9 @@ export interface CpuUsage {
   samples: number;
   pods: number;
   /**
-   * Peak in the first minutes after a container started (JIT, cache warm-up); those minutes are left
-   * out of the percentiles above when the store reports container start times. Null when unknown.
+   * Peak in the first minutes after a container started (JIT, cache warm-up). Those minutes are left out
+   * of p50–p95 (what requests follow) when the store reports container start times; p99 and max keep
+   * them (what limits must allow). Null when unknown.
    */
   startupMax: number | null;
 }

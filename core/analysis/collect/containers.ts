@@ -56,7 +56,10 @@ export function containerParts(options: ContainerCollectorOptions): PodPart[] {
   const W = duration(w);
   const g = options.global;
   const by = 'namespace, pod, container';
-  const step = duration(options.scrapeInterval);
+  // irate() gives each minute's own rate; sampling those at up to ~5,000 points per window (every other
+  // minute over a week) keeps the distribution and halves the store's work.
+  const stepSeconds = Math.max(options.scrapeInterval, Math.ceil(w / 5040 / options.scrapeInterval) * options.scrapeInterval);
+  const step = duration(stepSeconds);
   const irate = `sum by (${by}) (irate(${containerSelector(CADVISOR.cpu, g)}[${duration(options.scrapeInterval * 3)}]))`;
   const startup = options.startupSeconds ?? DEFAULT_STARTUP_SECONDS;
   const age = `max by (${by}) (time() - ${containerSelector(CADVISOR.startTime, g)})`;
@@ -69,9 +72,13 @@ export function containerParts(options: ContainerCollectorOptions): PodPart[] {
     : [];
   const ksm = (metric: string, resource: string): string =>
     `max by (${by}) (last_over_time(${selector(metric, [{ label: 'resource', op: '=', value: resource }], g)}[${W}]))`;
-  const oomMinutes = `count_over_time(((${selector(KSM.restarts, [], g)} - ${selector(KSM.restarts, [], g)} offset ${step}) > 0 and on (${by}) (${selector(KSM.lastTerminated, [{ label: 'reason', op: '=', value: 'OOMKilled' }], g)} == 1))[${W}:${step}])`;
+  // One step per scrape: a restart shows as a one-scrape jump of the restart counter.
+  const scrape = duration(options.scrapeInterval);
+  const oomMinutes = `count_over_time(((${selector(KSM.restarts, [], g)} - ${selector(KSM.restarts, [], g)} offset ${scrape}) > 0 and on (${by}) (${selector(KSM.lastTerminated, [{ label: 'reason', op: '=', value: 'OOMKilled' }], g)} == 1))[${W}:${scrape}])`;
   return [
-    ...QUANTILES.map(([name, q]): PodPart => ({ part: `cpu:${name}`, expr: `quantile_over_time(${q}, ${steady}[${W}:${step}])`, lookbackSeconds: w })),
+    // Requests follow steady use (start-up minutes left out); p99 and the peak keep them: a limit must
+    // let a container start. Filtering costs the store a join per step, so only where it matters.
+    ...QUANTILES.map(([name, q]): PodPart => ({ part: `cpu:${name}`, expr: `quantile_over_time(${q}, ${q < 0.99 ? steady : irate}[${W}:${step}])`, lookbackSeconds: w })),
     ...startupParts,
     { part: 'cpu:samples', expr: `sum by (${by}) (count_over_time(${containerSelector(CADVISOR.cpu, g)}[${W}]))`, lookbackSeconds: w },
     { part: 'memory:max', expr: `max by (${by}) (max_over_time(${containerSelector(CADVISOR.memory, g)}[${W}]))`, lookbackSeconds: w },
