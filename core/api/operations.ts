@@ -62,6 +62,11 @@ export const analysisRequestSchema = z.object({
     .default({}),
   /** The kubelet's scrape interval, seconds. */
   scrapeInterval: z.number().int().min(5).max(600).default(60),
+  /**
+   * How long one HTTP request may take, in milliseconds, when the caller means exactly that (the CLI's
+   * `--timeout`). Unset: the connection's timeout, but at least two minutes, since analyses are batch work.
+   */
+  queryTimeoutMs: z.number().int().min(100).max(600_000).optional(),
 });
 
 export type AnalysisRequest = z.input<typeof analysisRequestSchema>;
@@ -126,7 +131,8 @@ async function loadFleet(kubernetes: ParsedRequest['source']['kubernetes'], name
 
 function clientFor(request: ParsedRequest): PrometheusClient {
   // Analyses are batch work: a query over a week of a large fleet may take minutes on a busy store.
-  return new PrometheusClient({ ...request.source.prometheus, timeoutMs: Math.max(request.source.prometheus.timeoutMs, 120_000) });
+  const timeoutMs = request.queryTimeoutMs ?? Math.max(request.source.prometheus.timeoutMs, 120_000);
+  return new PrometheusClient({ ...request.source.prometheus, timeoutMs });
 }
 
 function rightsizingOf(request: ParsedRequest): RightsizingOptions {
@@ -154,8 +160,14 @@ export async function runAnalysis(input: AnalysisRequest, deps: OperationDeps): 
   });
   progress('proposing requests, autoscalers and disruption budgets');
   const recommendations = recommend(analysis.context, { ...DEFAULT_RECOMMEND, rightsizing: rightsizingOf(request), scrapeInterval: request.scrapeInterval });
-  const report: Report = { ...analysis.report, recommendations: recommendations.recommendations };
+  // The fleet is read whole (a folder has every namespace), so rules and proposals over Kubernetes objects
+  // (a missing PDB) can reach outside the namespaces asked for: the report keeps to them. Recommendations are
+  // scoped before the findings are linked to them, so that the links index the list the report holds.
+  const inScope = (namespace: string): boolean => request.namespaces.length === 0 || request.namespaces.includes(namespace);
+  const report: Report = { ...analysis.report, recommendations: recommendations.recommendations.filter((r) => inScope(r.target.namespace)) };
   linkFindings(report.findings, analysis.links, report.recommendations);
+  report.findings = report.findings.filter((f) => inScope(f.target.namespace));
+  if (report.notEvaluated) report.notEvaluated = report.notEvaluated.filter((n) => n.target === null || inScope(n.target.namespace));
   if (fleet) report.warnings = [...(report.warnings ?? []), ...fleet.warnings];
   return { report, analysis, recommendations, fleet, requests: client.stats.requests };
 }

@@ -189,7 +189,12 @@ function replacement(
     ]);
   };
   const sameName = existing.some((item) => item.namespace === target.namespace && item.name === name);
-  if (sameName && !covering.includes(name)) {
+  // A PDB of that name that selects none of the namespace's workloads (a selector typo, as the missing-pdb
+  // rule reports it) is what the proposal fixes: it replaces it rather than fail. An HPA is not treated so: one
+  // that scales no workload here may scale something Headroom does not model (an Argo Rollout).
+  const orphan =
+    !isHpa && sameName && !fleet.workloads.some((other) => other.namespace === target.namespace && other.pdbs.includes(name));
+  if (sameName && !covering.includes(name) && !orphan) {
     return fail(name, `is taken by the ${what} of another workload`);
   }
   if (covering.length > 1) {
@@ -200,13 +205,14 @@ function replacement(
         : `would replace one of several PDBs over the pods of ${target.kind} ${target.name}: keep one first`,
     );
   }
-  const [current] = covering;
+  const [current = orphan ? name : undefined] = covering;
   if (current === undefined) return { object, replaces: false, warning: null };
+  const orphanNote = orphan && covering.length === 0 ? `Replaces PDB ${name}, which selects none of the namespace's workloads.` : null;
   const hpaVersion = fleet.hpas.find((hpa) => hpa.namespace === target.namespace && hpa.name === current)?.apiVersion;
   if (isHpa && hpaVersion !== 'autoscaling/v2') {
     return fail(current, `is written in ${hpaVersion ?? 'an older version'}: convert it to autoscaling/v2 first`);
   }
-  return { object: { ...object, metadata: { ...object.metadata, name: current } }, replaces: true, warning: null };
+  return { object: { ...object, metadata: { ...object.metadata, name: current } }, replaces: true, warning: orphanNote };
 }
 
 /** An HPA must scale the recommendation's workload and a PDB must select its pods, or the file misleads. */

@@ -11,7 +11,7 @@ import { type ExportFile, kustomizePatches, perWorkloadFiles } from '../../../co
 import { applyResourcesPatch } from '../../../core/export/resources';
 import { validateKubernetesObject } from '../../../core/export/validate';
 import { readManifestFolder } from '../../../core/kubernetes/manifests';
-import type { FleetSnapshot } from '../../../core/kubernetes/model';
+import type { FleetSnapshot, PdbInfo } from '../../../core/kubernetes/model';
 import { MANIFESTS, rejection } from './helpers';
 import { Gi, checkoutRecommendations, ledgerHpaRecommendation, resources } from './recommendations';
 
@@ -233,6 +233,28 @@ describe('kustomizePatches', () => {
       const error = rejection(() => kustomizePatches([{ ...checkoutHpa, manifest }], fleet));
       expect(error.value).toBe('ledger-readers');
       expect(error.message).toContain('is taken by the HPA of another workload');
+    });
+
+    it('replaces a PDB of the same name that selects none of the workloads (a selector typo) instead of refusing', () => {
+      const typo: PdbInfo = {
+        namespace: 'shop',
+        name: 'checkout',
+        uid: null,
+        selector: { matchLabels: { tier: 'no-such-tier' } },
+        minAvailable: null,
+        maxUnavailable: { type: 'count', value: 1 },
+        disruptionsAllowed: null,
+        currentHealthy: null,
+        desiredHealthy: null,
+        expectedPods: null,
+        origin: null,
+      };
+      const withTypo = { ...fleet, pdbs: [...fleet.pdbs, typo] };
+      const pdb = recommendations.find((recommendation) => recommendation.kind === 'pdb') as Recommendation;
+      const overlay = kustomizePatches([pdb], withTypo);
+      expect(overlay.map((file) => file.path)).toEqual(['patches/shop/pdb-checkout.yaml', 'kustomization.yaml']);
+      expect(documentsOf(fileAt(overlay, 'patches/shop/pdb-checkout.yaml'))[0]?.spec).toMatchObject({ $patch: 'replace', maxUnavailable: 1 });
+      expect(perWorkloadFiles([pdb], withTypo)[0]?.content).toMatch(/^# Replaces PDB checkout, which selects none of the namespace's workloads\.\n/);
     });
 
     it('refuses to pick one of several PDBs to replace', () => {
