@@ -43,7 +43,20 @@ const context: CliContext = {
   signal: controller.signal,
 };
 
-const code = await runCli(process.argv.slice(2), context);
+// `headroom analyze --format json | head` closes stdout early: that ends the run, quietly.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(EXIT.ok);
+});
+
+let code: number;
+try {
+  code = await runCli(process.argv.slice(2), context);
+} catch (error) {
+  const { describeFailure } = await import('./failure');
+  const failure = describeFailure(error, { debug: process.env.HEADROOM_DEBUG === '1', interrupted: controller.signal.aborted });
+  process.stderr.write(`headroom: ${failure.line}\n${failure.stack ? `${failure.stack}\n` : ''}`);
+  code = failure.code;
+}
 // Exit once both streams are flushed (pipes are asynchronous on some platforms), without waiting for idle
 // sockets or timers that a cancelled request may leave behind.
 await Promise.all([process.stdout, process.stderr].map((stream) => new Promise<void>((resolve) => stream.write('', () => resolve()))));

@@ -11,7 +11,7 @@ import type { GroundTruth, TargetRef } from '../lab/musiccorp/ground-truth';
 import { REPO_ROOT, runCli, type CliRun } from './run-cli';
 
 /**
- * The real CLI against the lab's Prometheus: `analyze --format json` is exactly the report, valid against
+ * The real CLI against the lab's Prometheus (and VictoriaMetrics): `analyze --format json` is exactly the report, valid against
  * docs/report.schema.json (checked by ajv, independent of the zod schema that produced it) and true to the
  * lab's known facts; `--at` in both forms, `--namespace`, `--fail-on`, silences from `--store`; `recommend`
  * writes parseable manifests, a kustomize overlay with `--patches`; `backtest` compares the strategies.
@@ -94,6 +94,16 @@ describe('headroom CLI on the lab', () => {
     const silenced = report.findings.find((f) => f.rule === 'missing-pdb' && f.target.name === 'shipping');
     expect(silenced?.silenced?.reason).toBe('replaced next sprint');
     expect(report.findings.filter((f) => f.silenced)).toHaveLength(1);
+  });
+
+  it('analyze on VictoriaMetrics: the same contract and the same injected findings from another PromQL store', { timeout: RUN_MS }, async () => {
+    const run = await runCli(['analyze', '--prometheus', lab.victoriaMetricsUrl, '--manifests', lab.build.manifestsDir, '--at', String(end), '--format', 'json', '-q'], { timeoutMs: RUN_MS });
+    expect(run.status, run.stderr).toBe(0);
+    const report = reportOf(run);
+    expect(report.window).toEqual(truth.window);
+    const missed = truth.expected.filter((e) => !report.findings.some((f) => f.rule === e.rule && same(f.target, e.target)));
+    expect(missed.map((e) => `${e.rule} ${e.target.namespace}/${e.target.kind}/${e.target.name}`)).toEqual([]);
+    expect(report.services.find((s) => s.namespace === 'checkout' && s.name === 'payment')?.slo.alert).toBe('page');
   });
 
   it('analyze --at RFC 3339 --window 1d --namespace, metrics alone: the day before then, one namespace, --fail-on warning exits 3', { timeout: RUN_MS }, async () => {
