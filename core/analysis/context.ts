@@ -143,6 +143,8 @@ export interface ConsumerGroupFacts {
   lag: Timeline | null;
   /** Messages per second produced to the topic, over the window. */
   produceRate: number | null;
+  /** Messages per second produced to the topic over time. */
+  production: Timeline | null;
   query: string;
 }
 

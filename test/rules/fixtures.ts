@@ -190,6 +190,7 @@ export function consumerGroup(input: Partial<ConsumerGroupFacts> & { group: stri
     partitions: input.lags.map((lag, i) => ({ partition: String(i), lag, maxLag: Math.max(lag, input.partitions?.[i]?.maxLag ?? lag) })),
     lag: input.lag ?? null,
     produceRate: input.produceRate ?? 50,
+    production: input.production ?? null,
     query: 'lag_query',
   };
 }

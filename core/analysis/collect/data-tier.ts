@@ -41,7 +41,13 @@ async function collectKafka(runner: QueryRunner, options: DataTierOptions): Prom
     tagged(`max by (namespace, consumergroup, topic, partition) (${lag})`, 'lag'),
     tagged(`max by (namespace, consumergroup, topic, partition) (max_over_time(${lag}[${W}]))`, 'maxLag'),
   ].join(' or ');
-  const rangeQuery = `sum by (namespace, consumergroup, topic) (${lag})`;
+  // Production over time sizes lag-based autoscaling (its peaks and quiet hours); each step's rate covers
+  // the whole step, so no burst falls between points.
+  const step = options.timelineStep;
+  const P = duration(Math.max(step, 4 * options.scrapeInterval));
+  const lagRange = `sum by (namespace, consumergroup, topic) (${lag})`;
+  const productionRange = `sum by (namespace, topic) (rate(${offsets}[${P}]))`;
+  const rangeQuery = [tagged(lagRange, 'lag'), tagged(productionRange, 'production')].join(' or ');
   const produced = new Map<string, Array<{ id: string; load: number }>>();
   const groups = new Map<string, ConsumerGroupFacts>();
   const seconds = options.window.end - options.window.start;
@@ -56,7 +62,7 @@ async function collectKafka(runner: QueryRunner, options: DataTierOptions): Prom
     const k = `${namespace}\u0000${consumergroup}\u0000${topic}`;
     let group = groups.get(k);
     if (!group) {
-      group = { namespace, group: consumergroup, topic, partitions: [], lag: null, produceRate: null, query: instantQuery };
+      group = { namespace, group: consumergroup, topic, partitions: [], lag: null, produceRate: null, production: null, query: instantQuery };
       groups.set(k, group);
     }
     let p = group.partitions.find((x) => x.partition === partition);
@@ -67,10 +73,14 @@ async function collectKafka(runner: QueryRunner, options: DataTierOptions): Prom
     if (s.labels[PART] === 'lag') p.lag = s.value;
     else p.maxLag = s.value;
   }
-  const step = options.timelineStep;
   for (const s of await runner.range([rangeQuery], step)) {
+    if (s.labels[PART] === 'production') {
+      const production = timelineOf(s, step, productionRange);
+      for (const group of groups.values()) if (group.namespace === (s.labels.namespace ?? '') && group.topic === (s.labels.topic ?? '')) group.production = production;
+      continue;
+    }
     const group = groups.get(`${s.labels.namespace ?? ''}\u0000${s.labels.consumergroup ?? ''}\u0000${s.labels.topic ?? ''}`);
-    if (group) group.lag = timelineOf(s, step, rangeQuery);
+    if (group) group.lag = timelineOf(s, step, lagRange);
   }
   const shardGroups: ShardGroupFacts[] = [];
   for (const [k, partitions] of produced) {

@@ -1,13 +1,14 @@
 import type { TargetRef } from '../../api/report';
 import { DEFAULT_HPA_BEHAVIOR, type HpaBehaviorInput, type HpaMetricInput } from '../../export/hpa';
 import type { RangePoint } from '../../prometheus/query-api';
-import type { AnalysisContext, HpaFacts, PoolFacts, Timeline, WorkloadFacts } from '../context';
+import type { AnalysisContext, ConsumerGroupFacts, HpaFacts, PoolFacts, Timeline, WorkloadFacts } from '../context';
 import type { ServiceAnalysis } from '../services';
 
 /**
  * HPA proposals (autoscaling/v2) that scale on the metric closest to user latency: requests per
- * second per pod for HTTP services, consumer lag for queue workers whose lag is spread over their
- * partitions, and CPU only where latency follows CPU. Targets come from the per-pod throughput the
+ * second per pod for HTTP services, consumer lag for queue workers (when the queue brings them more
+ * work than HTTP does, and their lag is spread over their partitions), and CPU only where latency
+ * follows CPU. Targets come from the per-pod throughput the
  * workload sustained while its latency and errors were healthy; bounds from demand percentiles plus
  * headroom, capped by what the database behind a connection pool accepts; behaviour scales up fast and
  * down slowly. Workloads whose load barely varies are skipped: fixed replicas suit them (Crane's rule).
@@ -38,6 +39,15 @@ const TARGET_HEADROOM = 0.85;
 /** Room above the busiest moment of the window for growth and spikes. */
 const PEAK_HEADROOM = 1.5;
 export const RPS_METRIC = 'http_requests_per_second';
+/** kafka_exporter's (danielqsj) per-partition lag, labelled `consumergroup`, `topic`, `partition`. */
+export const LAG_METRIC = 'kafka_consumergroup_lag';
+/**
+ * A consumer should get help once its share of the lag is more than this many seconds of its own work:
+ * a backlog it cannot clear within a minute is one users start to see (a late e-mail, a stale index).
+ */
+export const LAG_TARGET_SECONDS = 60;
+/** Lag piled on few partitions (the worst partition's peak over the others' mean + 1), as consumer-lag judges it. */
+const LAG_CONCENTRATION = 5;
 
 export interface HpaDecisionInputs {
   workload: WorkloadFacts;
@@ -50,6 +60,8 @@ export interface HpaDecisionInputs {
   proposedCpuRequest: number | null;
   /** Replica changes per hour that count as flapping (then scale-down waits longer). */
   flappingChangesPerHour?: number;
+  /** Kafka consumer groups the workload runs (see consumerGroupsOf). */
+  consumerGroups?: readonly ConsumerGroupFacts[];
 }
 
 function sortedValues(points: readonly RangePoint[]): number[] {
@@ -168,9 +180,22 @@ export function proposeHpa(inputs: HpaDecisionInputs): HpaProposal | HpaSkip | n
   const { workload, service, hpa } = inputs;
   const target: TargetRef = { namespace: workload.key.namespace, kind: workload.key.workloadType, name: workload.key.workload };
   if (workload.key.workloadType !== 'Deployment' && workload.key.workloadType !== 'StatefulSet') return null;
+  const groups = inputs.consumerGroups ?? [];
+  const lagNotes: string[] = [];
+  if (groups.length > 0) {
+    // A worker's users wait on its queue more than on its HTTP port when the queue brings it more work.
+    const produced = groups.reduce((sum, g) => sum + (g.produceRate ?? 0), 0);
+    const httpRps = service && !service.report.lowTraffic && service.facts.timeline.rps.length > 0 ? (service.report.rps ?? 0) : 0;
+    if (produced >= httpRps) {
+      const lagBased = proposeOnLag(inputs, target, groups);
+      if (!('fallBack' in lagBased)) return lagBased;
+      if (httpRps === 0) return { target, reason: lagBased.fallBack };
+      lagNotes.push(lagBased.fallBack);
+    }
+  }
   if (!service || service.facts.timeline.rps.length === 0) return hpa ? { target, reason: 'no request-rate timeline to judge the HPA by' } : null;
   if (service.report.lowTraffic) return { target, reason: `too little traffic to autoscale on (${(service.report.rps ?? 0).toFixed(3)} requests/s)` };
-  const rationale: string[] = [];
+  const rationale: string[] = [...lagNotes];
   const demand = service.facts.timeline.rps;
   const hours = hourlyMedians(demand).filter((v) => v > 0);
   const swing = hours.length > 0 ? Math.max(...hours) / Math.max(Math.min(...hours), 1e-9) : 0;
@@ -232,6 +257,111 @@ export function proposeHpa(inputs: HpaDecisionInputs): HpaProposal | HpaSkip | n
   return { target, basis: 'requests-per-second', minReplicas: min, maxReplicas: Math.max(max, min), metric: { type: 'Pods', metricName: RPS_METRIC, averageValue: perPodTarget }, behavior, replaces: hpa ?? null, rationale };
 }
 
+/** Sum of timelines point by point (the same steps); null when any is missing. */
+function summed(timelines: ReadonlyArray<Timeline | null>): RangePoint[] | null {
+  if (timelines.length === 0 || timelines.some((t) => t === null)) return null;
+  const total = new Map<number, number>();
+  for (const t of timelines as Timeline[]) for (const p of t.points) if (p.value !== null) total.set(p.time, (total.get(p.time) ?? 0) + p.value);
+  return [...total].sort((a, b) => a[0] - b[0]).map(([time, value]) => ({ time, value }));
+}
+
+/** The partitions holding most of the group's peak lag, when it sits on few of them; null when it is spread. */
+function concentratedPartitions(group: ConsumerGroupFacts): string[] | null {
+  const peaks = group.partitions.map((p) => p.maxLag);
+  if (peaks.length < 2) return null;
+  const worst = Math.max(...peaks);
+  // A lag under a minute of the topic's production is an in-flight trail, wherever it sits.
+  if (worst < LAG_TARGET_SECONDS * (group.produceRate ?? 0) || worst <= 0) return null;
+  const hot = group.partitions.filter((p) => {
+    const others = group.partitions.filter((o) => o !== p);
+    return p.maxLag / (others.reduce((sum, o) => sum + o.maxLag, 0) / others.length + 1) > LAG_CONCENTRATION;
+  });
+  return hot.length > 0 && hot.length <= peaks.length / 2 ? hot.map((p) => p.partition) : null;
+}
+
+/**
+ * An External-metric HPA on the consumer group's lag: each pod should hold no more than a minute of its own
+ * throughput. Consumers beyond the topic's partition count get no partition and sit idle, so maxReplicas
+ * stops there. Returns `fallBack` (why not) when lag cannot or should not drive the scaling.
+ */
+function proposeOnLag(inputs: HpaDecisionInputs, target: TargetRef, groups: readonly ConsumerGroupFacts[]): HpaProposal | { fallBack: string } {
+  const names = groups.map((g) => `${g.group} on ${g.topic}`).join(', ');
+  for (const g of groups) {
+    const hot = concentratedPartitions(g);
+    if (hot) return { fallBack: `not consumer lag: ${g.group}'s lag piles on partition${hot.length > 1 ? 's' : ''} ${hot.join(', ')} of ${g.topic}, which one consumer each reads; more consumers cannot drain it (spread the keys, or speed up the slow ones)` };
+  }
+  const production = summed(groups.map((g) => g.production));
+  const lag = summed(groups.map((g) => g.lag));
+  if (!production || !lag) return { fallBack: `no production or lag over time for ${names} (kafka_topic_partition_current_offset, kafka_consumergroup_lag) to size consumers by` };
+  const hours = hourlyMedians(production).filter((v) => v > 0);
+  if (hours.length === 0) return { fallBack: `nothing was produced for ${names} in the window` };
+  const swing = Math.max(...hours) / Math.max(Math.min(...hours), 1e-9);
+  if (swing < MIN_LOAD_SWING) return { fallBack: `production for ${names} barely varies (busiest hour ${swing.toFixed(2)}× the quietest, under ${MIN_LOAD_SWING}×): fixed replicas suit it better than an autoscaler` };
+  const partitions = Math.max(...groups.map((g) => g.partitions.length));
+  if (partitions < 2) return { fallBack: `${names}: one partition, which one consumer reads; a second would sit idle` };
+
+  const rationale = [`consumer lag: ${names} brings it more work than its HTTP port; production swings ${swing.toFixed(1)}× between the quietest and the busiest hour`];
+  const replicasAt = pointsByTime(inputs.workload.timeline.replicas?.points ?? []);
+  const lagAt = pointsByTime(lag);
+  // Per-pod throughput while the group kept up (lag under a minute of production): what each pod surely manages.
+  const perPod = production
+    .filter((p) => (replicasAt.get(p.time) ?? 0) > 0 && lagAt.has(p.time))
+    .map((p) => ({ time: p.time, value: (p.value as number) / (replicasAt.get(p.time) as number), keptUp: (lagAt.get(p.time) as number) <= LAG_TARGET_SECONDS * (p.value as number) }));
+  const keptUp = sortedValues(perPod.filter((p) => p.keptUp));
+  const basisValues = keptUp.length >= 12 ? keptUp : sortedValues(perPod);
+  const sustained = pick(basisValues, 0.95);
+  if (sustained === null || sustained <= 0) return { fallBack: `no per-pod consumption rate for ${names} could be measured (replicas or production missing)` };
+  const perPodRate = sustained * TARGET_HEADROOM;
+  // The lag each pod carries while keeping up must stay under the target, or the HPA would sit at max.
+  const standing = pick(sortedValues(perPod.filter((p) => p.keptUp).map((p) => ({ time: p.time, value: (lagAt.get(p.time) as number) / (replicasAt.get(p.time) as number) }))), 0.95) ?? 0;
+  const lagTarget = Math.max(1, Math.ceil(perPodRate * LAG_TARGET_SECONDS), Math.ceil(standing * PEAK_HEADROOM));
+  rationale.push(
+    `target ${lagTarget} messages of lag per pod: a minute of the ${count(perPodRate)} messages/s each pod handles (${Math.round(TARGET_HEADROOM * 100)} % of the ${count(sustained)}/s per pod seen ${keptUp.length >= 12 ? 'while the group kept up' : 'at its p95'})${lagTarget > Math.ceil(perPodRate * LAG_TARGET_SECONDS) ? `, raised above the ${count(standing)} messages each pod holds in flight while keeping up` : ''}`,
+  );
+  const low = pick(sortedValues(production), 0.05) ?? 0;
+  const peak = pick(sortedValues(production), 1) ?? 0;
+  const needed = Math.ceil((peak * PEAK_HEADROOM) / perPodRate);
+  const min = Math.min(partitions, Math.max(2, Math.ceil(low / perPodRate)));
+  const max = Math.min(partitions, Math.max(min + 1, needed));
+  rationale.push(`replicas ${min}–${max}: the quietest 5 % of production needs ${Math.ceil(low / perPodRate)} consumers (at least 2, so a restart does not stop consumption); the peak of ${count(peak)} messages/s with ${Math.round((PEAK_HEADROOM - 1) * 100)} % headroom needs ${needed}`);
+  if (needed > partitions) rationale.push(`maxReplicas capped at ${partitions}, the partition count: a consumer beyond it gets no partition and sits idle; add partitions to scale further`);
+  const [only] = groups;
+  const selector = { matchLabels: { namespace: only?.namespace ?? '', consumergroup: only?.group ?? '', ...(groups.length === 1 ? { topic: only?.topic ?? '' } : {}) } };
+  const behavior = behaviorFor(inputs.hpa, inputs.flappingChangesPerHour ?? 4, rationale);
+  return {
+    target,
+    basis: 'consumer-lag',
+    minReplicas: min,
+    maxReplicas: max,
+    metric: { type: 'External', metricName: LAG_METRIC, selector, target: { type: 'AverageValue', averageValue: lagTarget } },
+    behavior,
+    replaces: inputs.hpa ?? null,
+    rationale,
+  };
+}
+
+/** Counts as people read them: 1,520 or 27.6. */
+function count(value: number): string {
+  return Math.abs(value) >= 100 ? Math.round(value).toLocaleString('en-US') : String(Number(value.toPrecision(3)));
+}
+
+/**
+ * The consumer groups a workload runs. Nothing in kafka_exporter's series names the consuming pods, so the
+ * link is by name, as most teams set it: the group id is the application's name, perhaps with a
+ * `-consumer(s)`, `-group` or `-cg` suffix. A group whose name fits workloads in several namespaces goes to
+ * the one in the group's own namespace, or to none.
+ */
+export function consumerGroupsOf(workloads: readonly WorkloadFacts[], groups: readonly ConsumerGroupFacts[]): Map<WorkloadFacts, ConsumerGroupFacts[]> {
+  const out = new Map<WorkloadFacts, ConsumerGroupFacts[]>();
+  for (const group of groups) {
+    const name = group.group.replace(/[-_.](consumers?|group|cg)$/i, '');
+    const candidates = workloads.filter((w) => w.key.workload === name && (w.key.workloadType === 'Deployment' || w.key.workloadType === 'StatefulSet'));
+    const owner = candidates.length === 1 ? candidates[0] : candidates.find((w) => w.key.namespace === group.namespace);
+    if (owner) out.set(owner, [...(out.get(owner) ?? []), group]);
+  }
+  return out;
+}
+
 /** Scale up fast, down slowly; slower still where replicas have been flapping. */
 function behaviorFor(hpa: HpaFacts | undefined, flappingChangesPerHour: number, rationale: string[]): HpaBehaviorInput {
   const changes = sortedValues(hpa?.hourly.changes?.points ?? []);
@@ -247,6 +377,7 @@ function behaviorFor(hpa: HpaFacts | undefined, flappingChangesPerHour: number, 
 export function hpaProposalsFor(context: AnalysisContext, proposedCpuRequests: ReadonlyMap<string, number>): Array<HpaProposal | HpaSkip> {
   const out: Array<HpaProposal | HpaSkip> = [];
   const databases = context.pools.filter((p) => p.kind === 'postgres');
+  const consumers = consumerGroupsOf(context.workloads, context.consumerGroups);
   for (const workload of context.workloads) {
     const { namespace, workload: name, workloadType: kind } = workload.key;
     const proposal = proposeHpa({
@@ -256,6 +387,7 @@ export function hpaProposalsFor(context: AnalysisContext, proposedCpuRequests: R
       pools: context.pools.filter((p) => p.owner.namespace === namespace && p.owner.workload === name),
       databases,
       proposedCpuRequest: proposedCpuRequests.get(`${namespace}/${kind}/${name}`) ?? null,
+      consumerGroups: consumers.get(workload) ?? [],
     });
     if (proposal) out.push(proposal);
   }

@@ -1,13 +1,14 @@
 import type { Finding, Recommendation, TargetRef } from '../../api/report';
 import { hpaManifest } from '../../export/hpa';
 import { pdbManifest } from '../../export/pdb';
+import { prometheusAdapterLagRule } from '../../export/lag-scaling';
 import { prometheusAdapterRule } from '../../export/request-rate-scaling';
 import { resourcesPatch } from '../../export/resources';
 import { toYaml } from '../../export/yaml';
 import type { Workload, WorkloadKind } from '../../kubernetes/model';
 import type { AnalysisContext, WorkloadFacts } from '../context';
 import type { RecommendationLink } from '../rule';
-import { hpaProposalsFor, isSkip, RPS_METRIC, type HpaProposal, type HpaSkip } from './hpa';
+import { hpaProposalsFor, isSkip, LAG_METRIC, RPS_METRIC, type HpaProposal, type HpaSkip } from './hpa';
 import { DEFAULT_RIGHTSIZING, rightsize, type ResourceProposal, type RightsizingOptions } from './rightsizing';
 
 /**
@@ -80,7 +81,7 @@ const NO_RESOURCES = { cpu: { request: null, limit: null }, memory: { request: n
 function hpaRecommendation(p: HpaProposal, context: AnalysisContext): Recommendation | null {
   if (!isAppsKind(p.target.kind)) return null;
   const target = { namespace: p.target.namespace, kind: p.target.kind, name: p.target.name };
-  const summary = p.basis === 'requests-per-second' ? 'scales on requests per second per pod, the load users put on it' : p.basis === 'cpu' ? 'scales on CPU, which its latency follows' : 'scales on consumer lag';
+  const summary = p.basis === 'requests-per-second' ? 'scales on requests per second per pod, the load users put on it' : p.basis === 'cpu' ? 'scales on CPU, which its latency follows' : 'scales on consumer lag, the backlog its users wait on';
   const hpa = hpaManifest({
     target,
     name: p.replaces?.name ?? p.target.name,
@@ -104,6 +105,10 @@ function hpaRecommendation(p: HpaProposal, context: AnalysisContext): Recommenda
       });
       rationale.push(`needs prometheus-adapter to serve ${RPS_METRIC}; its rule:\n${toYaml([{ rules: [rule] }]).trimEnd()}`);
     }
+  }
+  if (p.basis === 'consumer-lag') {
+    const rule = prometheusAdapterLagRule({ series: LAG_METRIC, labels: ['consumergroup', 'topic'] });
+    rationale.push(`needs prometheus-adapter to serve ${LAG_METRIC} as an external metric; its rule:\n${toYaml([{ externalRules: [rule] }]).trimEnd()}`);
   }
   return { kind: 'hpa', target: p.target, container: '', current: NO_RESOURCES, proposed: NO_RESOURCES, manifest: toYaml(documents), confidence: 1, rationale };
 }

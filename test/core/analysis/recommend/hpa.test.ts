@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { hourlyMedians, isSkip, proposeHpa, rankCorrelation, type HpaDecisionInputs, type HpaProposal } from '../../../../core/analysis/recommend/hpa';
+import { consumerGroupsOf, hourlyMedians, isSkip, LAG_METRIC, proposeHpa, rankCorrelation, type HpaDecisionInputs, type HpaProposal, type HpaSkip } from '../../../../core/analysis/recommend/hpa';
 import { shareAbove } from '../../../../core/analysis/recommend/backtest';
-import { daily, hpa, pool, service, timeline, workload } from '../../../rules/fixtures';
+import { consumerGroup, daily, hpa, pool, service, timeline, workload } from '../../../rules/fixtures';
 
 /** Two-valued days: quiet most of the time, busy for three hours around 20:00. */
 const busy = (quiet: number, peak: number): ReturnType<typeof timeline> => timeline(daily(quiet, peak));
@@ -15,7 +15,27 @@ function inputs(over: Partial<HpaDecisionInputs> & { rps: number[] | ReturnType<
     pools: over.pools ?? [],
     databases: over.databases ?? [],
     proposedCpuRequest: over.proposedCpuRequest ?? null,
+    consumerGroups: over.consumerGroups ?? [],
   };
+}
+
+/** A worker consuming `orders` (six partitions, 50 messages/s on average): production quiet by day, busy at 20:00. */
+function worker(over: { quiet?: number; peak?: number; lags?: number[]; lag?: ReturnType<typeof timeline>; partitions?: number; replicas?: number } = {}): HpaDecisionInputs {
+  const production = busy(over.quiet ?? 20, over.peak ?? 200);
+  const group = consumerGroup({
+    group: 'mailer',
+    topic: 'orders',
+    lags: over.lags ?? Array.from({ length: over.partitions ?? 6 }, () => 10),
+    lag: over.lag ?? timeline(() => 60),
+    production,
+    produceRate: 50,
+  });
+  return inputs({
+    rps: [],
+    service: undefined,
+    replicas: timeline(() => over.replicas ?? 2),
+    consumerGroups: [group],
+  });
 }
 
 describe('proposeHpa', () => {
@@ -83,6 +103,78 @@ describe('proposeHpa', () => {
       inputs({ rps: busy(50, 150), p99: busy(0.1, 0.5), hpa: hpa({ name: 'api', hourly: { changes: timeline((i) => (i % 6 < 3 ? 6 : 0), { step: 3600, points: 168 }), amplitude: null } }) }),
     ) as HpaProposal;
     expect(p.behavior.scaleDown?.stabilizationWindowSeconds).toBe(1200);
+  });
+});
+
+describe('proposeHpa for Kafka consumers', () => {
+  it('scales a worker with no HTTP traffic on its group\'s lag: a minute of per-pod throughput, bounded by the partitions', () => {
+    const p = proposeHpa(worker()) as HpaProposal;
+    expect(p.basis).toBe('consumer-lag');
+    // Kept up throughout (lag 60 < 60 s × production): p95 per pod = 200 / 2 = 100/s; 85 % = 85/s; a minute = 5,100.
+    expect(p.metric).toEqual({ type: 'External', metricName: LAG_METRIC, selector: { matchLabels: { namespace: 'kafka', consumergroup: 'mailer', topic: 'orders' } }, target: { type: 'AverageValue', averageValue: 5100 } });
+    // The peak 200/s with 50 % headroom needs ceil(300 / 85) = 4; quiet needs 1, so the minimum of 2.
+    expect([p.minReplicas, p.maxReplicas]).toEqual([2, 4]);
+  });
+
+  it('stops maxReplicas at the partition count, and says why', () => {
+    // The group falls far behind at the peak, so capacity comes from quiet hours: 20/s per pod, 17/s at 85 %.
+    const p = proposeHpa(worker({ peak: 1000, partitions: 3, replicas: 1, lag: busy(60, 1_000_000) })) as HpaProposal;
+    expect(p.metric).toMatchObject({ target: { averageValue: 17 * 60 } });
+    expect(p.maxReplicas).toBe(3);
+    expect(p.rationale.join(' ')).toMatch(/capped at 3, the partition count/);
+  });
+
+  it('raises the target above the lag each pod carries in flight while keeping up, so the HPA does not sit at max', () => {
+    // 2,000 messages in flight at 20/s quiet production is more than a minute (1,200): those steps did not keep up;
+    // at the peak (200/s) 8,000 is under a minute of production (12,000): kept up, holding 4,000 per pod.
+    const p = proposeHpa(worker({ lag: busy(2000, 8000) })) as HpaProposal;
+    expect(p.metric).toMatchObject({ target: { averageValue: 6000 } });
+  });
+
+  it.each([
+    ['lag piled on one partition', { lags: [10, 10, 90_000, 10, 10, 10] }, /piles on partition 2 of orders.*more consumers cannot drain it/],
+    ['a single partition', { partitions: 1 }, /one partition/],
+    ['steady production', { quiet: 100, peak: 120 }, /production for mailer on orders barely varies/],
+  ])('skips a worker with %s', (_name, over, reason) => {
+    const p = proposeHpa(worker(over));
+    expect(p && isSkip(p) && p.reason).toMatch(reason);
+  });
+
+  it('picks the larger load, HTTP or the queue, and says why not lag when lag is concentrated', () => {
+    const http = (quiet: number, peak: number): ReturnType<typeof service> => {
+      const s = service({ name: 'api', rps: busy(quiet, peak), p99: busy(0.1, 0.5) });
+      return { ...s, report: { ...s.report, rps: (quiet + peak) / 2 } };
+    };
+    // 360 requests/s against 50 messages/s: HTTP is the load, whatever the lag.
+    expect((proposeHpa({ ...worker(), service: http(180, 540) }) as HpaProposal).basis).toBe('requests-per-second');
+    // 4 requests/s against 50 messages/s: the queue is the load...
+    expect((proposeHpa({ ...worker(), service: http(2, 6) }) as HpaProposal).basis).toBe('consumer-lag');
+    // ...unless its lag sits on one partition, which more consumers cannot drain: then HTTP, saying why.
+    const p = proposeHpa({ ...worker({ lags: [10, 10, 90_000, 10, 10, 10] }), service: http(2, 6) }) as HpaProposal;
+    expect(p.basis).toBe('requests-per-second');
+    expect(p.rationale[0]).toMatch(/not consumer lag: mailer's lag piles on partition 2/);
+  });
+
+  it('says what is missing without production or lag over time', () => {
+    const p = proposeHpa({ ...worker(), consumerGroups: [{ ...consumerGroup({ group: 'mailer', topic: 'orders', lags: [1, 1] }), production: null }] }) as HpaSkip;
+    expect(p.reason).toMatch(/no production or lag over time for mailer on orders/);
+  });
+});
+
+describe('consumerGroupsOf', () => {
+  const w = (namespace: string, name: string, kind = 'Deployment'): ReturnType<typeof workload> => workload({ namespace, name, kind });
+  it.each([
+    ['the group named after the workload', [w('shop', 'mailer')], 'mailer', 'kafka', 'shop/mailer'],
+    ['a -consumer suffix', [w('shop', 'mailer')], 'mailer-consumer', 'kafka', 'shop/mailer'],
+    ['a .group suffix', [w('shop', 'mailer')], 'mailer.group', 'kafka', 'shop/mailer'],
+    ['no workload of that name', [w('shop', 'mailer')], 'billing', 'kafka', null],
+    ['the same name in two namespaces, neither the group\'s', [w('shop', 'mailer'), w('staging', 'mailer')], 'mailer', 'kafka', null],
+    ['the same name in two namespaces, one the group\'s', [w('shop', 'mailer'), w('staging', 'mailer')], 'mailer', 'staging', 'staging/mailer'],
+    ['a DaemonSet, which an HPA cannot scale', [w('shop', 'mailer', 'DaemonSet')], 'mailer', 'kafka', null],
+  ])('%s', (_name, workloads, group, namespace, owner) => {
+    const out = consumerGroupsOf(workloads, [consumerGroup({ namespace, group, topic: 'orders', lags: [1] })]);
+    const found = [...out.keys()].map((k) => `${k.key.namespace}/${k.key.workload}`);
+    expect(found).toEqual(owner ? [owner] : []);
   });
 });
 

@@ -69,6 +69,18 @@ describe('recommendations on the lab', () => {
     expect(outcome.recommendations.hpas.find((p) => p.target.name === 'frontend')?.basis).toBe('cpu');
   });
 
+  it('scales a consumer whose lag is spread over the partitions on that lag, and not one whose lag sits on a hot partition', () => {
+    const notifications = outcome.recommendations.hpas.find((p) => p.target.namespace === 'fulfilment' && p.target.name === 'notifications');
+    const partitions = outcome.analysis.context.consumerGroups.find((g) => g.group === 'notifications')?.partitions.length ?? 0;
+    expect(notifications?.basis).toBe('consumer-lag');
+    expect(notifications?.metric).toMatchObject({ type: 'External', metricName: 'kafka_consumergroup_lag', selector: { matchLabels: { consumergroup: 'notifications', topic: 'order.placed' } } });
+    expect(partitions).toBeGreaterThan(1);
+    expect(notifications?.maxReplicas).toBeLessThanOrEqual(partitions);
+    const shipping = outcome.recommendations.hpas.find((p) => p.target.namespace === 'fulfilment' && p.target.name === 'shipping');
+    expect(shipping?.basis).not.toBe('consumer-lag');
+    expect(shipping?.rationale.join(' ')).toMatch(/piles on partition 3 of order.placed/);
+  });
+
   it('proposes a PDB with the full selector for each multi-replica workload without one', () => {
     const pdbs = outcome.report.recommendations.filter((r) => r.kind === 'pdb').map((r) => `${r.target.namespace}/${r.target.name}`);
     expect(pdbs).toEqual(expect.arrayContaining(['fulfilment/shipping', 'storefront/inventory']));
