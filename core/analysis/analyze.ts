@@ -102,6 +102,7 @@ function attachFleet(workloads: WorkloadFacts[], hpas: HpaFacts[], fleet: FleetS
       maxReplicas: spec.maxReplicas,
       metrics: metricsOf(spec),
       timeline: { current: null, desired: null, cpuUtilization: null },
+      metricTimelines: [],
       hourly: { changes: null, amplitude: null },
       spec,
     });

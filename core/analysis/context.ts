@@ -92,6 +92,11 @@ export interface HpaFacts {
   /** What it scales on, from kube-state-metrics or the HPA object. */
   metrics: Array<{ name: string; targetType: 'utilization' | 'average' | 'value'; target: number | null }>;
   timeline: { current: Timeline | null; desired: Timeline | null; cpuUtilization: Timeline | null };
+  /**
+   * The current value of each metric it scales on, as its status reports it (same units as `metrics`:
+   * utilisation as a ratio, averages per pod, plain values), over the window.
+   */
+  metricTimelines: Array<{ name: string; targetType: 'utilization' | 'average' | 'value'; timeline: Timeline }>;
   /** Per hour over the window: replica changes, and max − min replicas. */
   hourly: { changes: Timeline | null; amplitude: Timeline | null };
   spec: HpaInfo | null;

@@ -156,6 +156,7 @@ export function hpa(input: Partial<HpaFacts> & { name: string; targetName?: stri
     maxReplicas: input.maxReplicas ?? 10,
     metrics: input.metrics ?? [{ name: 'cpu', targetType: 'utilization', target: 0.7 }],
     timeline: { current: null, desired: null, cpuUtilization: null, ...input.timeline },
+    metricTimelines: input.metricTimelines ?? [],
     hourly: { changes: null, amplitude: null, ...input.hourly },
     spec: input.spec ?? null,
   };

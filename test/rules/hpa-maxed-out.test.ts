@@ -68,7 +68,37 @@ const cases: Case[] = [
     severity: 'info',
     summary: [/latency of storefront\/inventory not judged \(no HTTP server metrics map to it\)/],
   },
+  {
+    name: 'an HPA on requests per second, at max with 75 per pod against a 50 target (kube-state-metrics status)',
+    ctx: context({
+      hpas: [inventoryHpa({ metrics: [{ name: 'http_requests_per_second', targetType: 'average', target: 50 }], metricTimelines: [{ name: 'http_requests_per_second', targetType: 'average', timeline: timeline(daily(30, 75, 6), { query: 'hpa_metric_query' }) }] })],
+      services: [slowAtMax],
+    }),
+    severity: 'warning',
+    summary: [/http_requests_per_second stood at 75 per pod \(median; up to 75\) vs its 50 target/, /implied up to 6 replicas/],
+  },
+  {
+    name: 'CPU content but memory, also read, above its target: memory holds it at max',
+    ctx: context({
+      hpas: [inventoryHpa({
+        metrics: [{ name: 'cpu', targetType: 'utilization', target: 0.6 }, { name: 'memory', targetType: 'utilization', target: 0.8 }],
+        metricTimelines: [{ name: 'memory', targetType: 'utilization', timeline: timeline(daily(0.5, 1.2, 6)) }],
+        timeline: { current: timeline(daily(2, 4, 6)), desired: null, cpuUtilization: timeline(daily(0.3, 0.5, 6)) },
+      })],
+      services: [slowAtMax],
+    }),
+    severity: 'warning',
+    summary: [/memory stood at 120 % of requests/, /its 80 % target/],
+  },
   // Must not fire.
+  {
+    name: 'an HPA on requests per second, at max but within target there',
+    ctx: context({
+      hpas: [inventoryHpa({ metrics: [{ name: 'http_requests_per_second', targetType: 'average', target: 50 }], metricTimelines: [{ name: 'http_requests_per_second', targetType: 'average', timeline: timeline(daily(20, 48, 6)) }] })],
+      services: [slowAtMax],
+    }),
+    severity: null,
+  },
   {
     name: 'pinned: min == max (kubernetes-mixin #1193)',
     ctx: context({ hpas: [inventoryHpa({ minReplicas: 4 })], services: [slowAtMax] }),
@@ -110,7 +140,7 @@ const cases: Case[] = [
     name: 'at max, scaling on a metric Headroom has no timeline of',
     ctx: context({ hpas: [inventoryHpa({ metrics: [{ name: 'http_requests_per_second', targetType: 'average', target: 50 }] })], services: [slowAtMax] }),
     severity: null,
-    notEvaluated: /its metric \(http_requests_per_second\)/,
+    notEvaluated: /its metric \(http_requests_per_second\) \(kube_horizontalpodautoscaler_status_target_metric\)/,
   },
   {
     name: 'at max, CPU within target, but memory may hold it there',

@@ -23,6 +23,11 @@ function hpaKey(labels: Readonly<Record<string, string>>): string {
   return `${labels.namespace ?? ''}/${labels.horizontalpodautoscaler ?? ''}`;
 }
 
+/** kube-state-metrics' metric_target_type: `utilization`, `average` (AverageValue) or `value`. */
+function targetTypeOf(label: string | undefined): HpaFacts['metrics'][number]['targetType'] {
+  return label === 'utilization' ? 'utilization' : label === 'average' ? 'average' : 'value';
+}
+
 export async function collectHpas(runner: QueryRunner, options: HpaCollectorOptions): Promise<HpaFacts[]> {
   const g = options.global;
   const W = duration(options.window.end - options.window.start);
@@ -46,6 +51,7 @@ export async function collectHpas(runner: QueryRunner, options: HpaCollectorOpti
         maxReplicas: null,
         metrics: [],
         timeline: { current: null, desired: null, cpuUtilization: null },
+        metricTimelines: [],
         hourly: { changes: null, amplitude: null },
         spec: null,
       };
@@ -61,13 +67,9 @@ export async function collectHpas(runner: QueryRunner, options: HpaCollectorOpti
     if (part === 'min') f.minReplicas = s.value;
     if (part === 'max') f.maxReplicas = s.value;
     if (part === 'target' && s.labels.metric_name) {
-      const type = s.labels.metric_target_type;
+      const targetType = targetTypeOf(s.labels.metric_target_type);
       // kube-state-metrics reports utilisation in percent; Headroom's unit is a ratio.
-      f.metrics.push({
-        name: s.labels.metric_name,
-        targetType: type === 'utilization' ? 'utilization' : type === 'average' ? 'average' : 'value',
-        target: s.value === null ? null : type === 'utilization' ? s.value / 100 : s.value,
-      });
+      f.metrics.push({ name: s.labels.metric_name, targetType, target: s.value === null ? null : targetType === 'utilization' ? s.value / 100 : s.value });
     }
   }
   if (facts.size === 0) return [];
@@ -77,7 +79,9 @@ export async function collectHpas(runner: QueryRunner, options: HpaCollectorOpti
   const timelineQuery = [
     tagged(now(KSM.hpaCurrent), 'current'),
     tagged(now(KSM.hpaDesired), 'desired'),
-    tagged(`${now(KSM.hpaStatusTarget, [{ label: 'metric_name', op: '=', value: 'cpu' }, { label: 'metric_target_type', op: '=', value: 'utilization' }])} / 100`, 'cpu'),
+    // Every metric's current value (kube-state-metrics labels it metric_name, metric_target_type), so an HPA
+    // on requests per second or lag is judged like one on CPU.
+    tagged(`max by (${HPA_LABELS}, metric_name, metric_target_type) (${selector(KSM.hpaStatusTarget, [], g)})`, 'metric'),
   ].join(' or ');
   const hourlyQuery = [
     tagged(`max by (${HPA_LABELS}) (changes(${selector(KSM.hpaCurrent, [], g)}[1h]))`, 'changes'),
@@ -94,7 +98,13 @@ export async function collectHpas(runner: QueryRunner, options: HpaCollectorOpti
     const t = timelineOf(s, step, timelineQuery);
     if (part === 'current') f.timeline.current = t;
     if (part === 'desired') f.timeline.desired = t;
-    if (part === 'cpu') f.timeline.cpuUtilization = t;
+    const name = s.labels.metric_name;
+    if (part !== 'metric' || !name || !t) return;
+    const targetType = targetTypeOf(s.labels.metric_target_type);
+    // kube-state-metrics reports utilisation in percent; Headroom's unit is a ratio.
+    const timeline = targetType === 'utilization' ? { ...t, points: t.points.map((p) => ({ time: p.time, value: p.value === null ? null : p.value / 100 })) } : t;
+    f.metricTimelines.push({ name, targetType, timeline });
+    if (name === 'cpu' && targetType === 'utilization') f.timeline.cpuUtilization = timeline;
   });
   assign(await runner.range([hourlyQuery], 3600, options.window.start + 3600), (f, part, s) => {
     const t = timelineOf(s, 3600, hourlyQuery);
