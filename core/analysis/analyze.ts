@@ -167,11 +167,15 @@ export async function analyze(api: QueryApi, options: AnalyzeOptions): Promise<A
     services: services.filter((s) => inNamespaces(s.report.namespace)),
     workloads: workloads.filter((w) => inNamespaces(w.key.namespace)),
     hpas: attachFleet(workloads, hpas, fleet).filter((h) => inNamespaces(h.namespace)),
-    pools: pools.filter((p) => inNamespaces(p.owner.namespace)),
-    shardGroups: data.shardGroups.filter((g) => inNamespaces(g.target.namespace)),
-    consumerGroups: data.consumerGroups.filter((g) => inNamespaces(g.namespace)),
-    caches: data.caches.filter((c) => inNamespaces(c.target.namespace)),
-    databases: data.databases.filter((d) => inNamespaces(d.target.namespace)),
+    // What the workloads depend on stays whole: the database behind a pool, the Kafka exporter's consumer
+    // groups and the caches usually live in namespaces of their own, and the rules and proposals for the
+    // namespaces asked about need them (the database's connection limit caps an HPA). The report keeps to
+    // the namespaces asked for.
+    pools,
+    shardGroups: data.shardGroups,
+    consumerGroups: data.consumerGroups,
+    caches: data.caches,
+    databases: data.databases,
     fleet,
   };
 
@@ -182,9 +186,9 @@ export async function analyze(api: QueryApi, options: AnalyzeOptions): Promise<A
     schemaVersion: REPORT_SCHEMA_VERSION,
     window: { start: window.start, end: window.end },
     services: context.services.map((s) => s.report),
-    findings: engine.findings,
+    findings: engine.findings.filter((f) => inNamespaces(f.target.namespace)),
     recommendations: [],
-    notEvaluated: engine.notEvaluated,
+    notEvaluated: engine.notEvaluated.filter((n) => n.target === null || inNamespaces(n.target.namespace)),
     warnings,
   };
   return { report, catalog, services: [...context.services], context, links: engine.links };

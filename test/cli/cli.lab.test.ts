@@ -118,6 +118,9 @@ describe('headroom CLI on the lab', () => {
     expect(report.findings.length).toBeGreaterThan(0);
     expect(report.findings.every((f) => f.target.namespace === 'checkout')).toBe(true);
     expect(report.findings.find((f) => f.rule === 'slo-burn' && f.target.name === 'payment')?.severity).toBe('critical');
+    // The database behind order's pool lives in `data`: still weighed, though only checkout is reported.
+    expect(report.findings.find((f) => f.rule === 'hpa-amplifies-db')?.target).toEqual({ namespace: 'checkout', kind: 'HorizontalPodAutoscaler', name: 'order' });
+    expect(report.recommendations.find((r) => r.kind === 'hpa' && r.target.name === 'order')?.rationale.join(' ')).toMatch(/capped at \d+: PostgreSQL data\/postgres accepts/);
   });
 
   it('analyze --format markdown: a PR comment led by the paging service\'s finding', { timeout: RUN_MS }, async () => {
