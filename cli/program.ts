@@ -77,6 +77,7 @@ function addAnalysisOptions(command: Command): Command {
     .addOption(new Option('--window <duration>', 'how much history to analyse').argParser(duration('--window', WINDOW_BOUNDS)).default(7 * 86_400, '7d').helpGroup(group))
     .addOption(new Option('--slo <file>', 'SLO file (YAML) with objectives per service').helpGroup(group))
     .addOption(new Option('--strategy <name>', 'right-sizing strategy').choices(STRATEGIES).helpGroup(group))
+    .addOption(new Option('--keda <url>', 'propose KEDA ScaledObjects querying this Prometheus (as KEDA reaches it) instead of HPAs fed by prometheus-adapter').helpGroup(group))
     .addOption(new Option('--store <file>', 'the Headroom store whose silences apply (default: HEADROOM_STORE or the per-user store; missing = no silences)').helpGroup(group));
 }
 

@@ -24,6 +24,8 @@ export interface AnalysisFlags extends CommonFlags {
   window: number;
   slo?: string;
   strategy?: Strategy;
+  /** Prometheus as KEDA reaches it: propose ScaledObjects instead of HPAs on custom metrics. */
+  keda?: string;
 }
 
 export interface BacktestFlags extends CommonFlags {
@@ -62,8 +64,21 @@ export function analysisRequestFrom(flags: AnalysisFlags, environment: Environme
       ...(flags.strategy !== undefined && { strategy: flags.strategy }),
       ...(flags.cpuPercentile !== undefined && { cpuPercentile: flags.cpuPercentile }),
     },
+    ...(flags.keda !== undefined && { keda: { serverAddress: kedaAddress(flags.keda) } }),
     ...extra,
   };
+}
+
+/** KEDA's prometheus trigger needs an absolute http(s) URL; say so at the flag rather than deep in core. */
+function kedaAddress(text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new UsageError(`--keda: ${JSON.stringify(text)} is not a URL; give Prometheus as KEDA reaches it, e.g. http://prometheus-operated.monitoring.svc:9090`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`--keda: ${JSON.stringify(text)} must be an http or https URL`);
+  return text;
 }
 
 export function backtestRequestFrom(flags: BacktestFlags, environment: Environment, now: number): BacktestRequest {

@@ -63,6 +63,11 @@ export const analysisRequestSchema = z.object({
   /** The kubelet's scrape interval, seconds. */
   scrapeInterval: z.number().int().min(5).max(600).default(60),
   /**
+   * Propose KEDA ScaledObjects instead of prometheus-adapter-fed HPAs for scaling on requests per second or
+   * lag; `serverAddress` is Prometheus as the KEDA operator reaches it (an in-cluster URL, usually).
+   */
+  keda: z.object({ serverAddress: z.url({ protocol: /^https?$/ }) }).nullable().default(null),
+  /**
    * How long one HTTP request may take, in milliseconds, when the caller means exactly that (the CLI's
    * `--timeout`). Unset: the connection's timeout, but at least two minutes, since analyses are batch work.
    */
@@ -159,7 +164,7 @@ export async function runAnalysis(input: AnalysisRequest, deps: OperationDeps): 
     onProgress: progress,
   });
   progress('proposing requests, autoscalers and disruption budgets');
-  const recommendations = recommend(analysis.context, { ...DEFAULT_RECOMMEND, rightsizing: rightsizingOf(request), scrapeInterval: request.scrapeInterval });
+  const recommendations = recommend(analysis.context, { ...DEFAULT_RECOMMEND, rightsizing: rightsizingOf(request), scrapeInterval: request.scrapeInterval, keda: request.keda });
   // The fleet is read whole (a folder has every namespace), so rules and proposals over Kubernetes objects
   // (a missing PDB) can reach outside the namespaces asked for: the report keeps to them. Recommendations are
   // scoped before the findings are linked to them, so that the links index the list the report holds.

@@ -22,7 +22,8 @@ import {
   type ResourceValuesChange,
   resourcesPatch,
 } from './resources';
-import { type ExportedObject, isRecord, validateKubernetesObject } from './validate';
+import { type KedaScaledObject, kedaScaledObjectSchema } from './request-rate-scaling';
+import { type ExportedObject, isRecord, validateKubernetesObject, zodIssues } from './validate';
 
 export interface WorkloadProposal {
   target: WorkloadRef;
@@ -39,8 +40,8 @@ export interface WorkloadProposal {
 }
 
 export interface ProposedManifest {
-  /** Named after the object it replaces, when it replaces one. */
-  object: ExportedObject;
+  /** Named after the object it replaces, when it replaces one. A KEDA ScaledObject stands for an HPA. */
+  object: ExportedObject | KedaScaledObject;
   /**
    * Whether it replaces the workload's current HPA or PDB. A workload gets one of each: two HPAs fight over
    * its replica count, and the eviction API refuses to evict a pod that two PDBs select, which blocks drains.
@@ -68,7 +69,7 @@ export function proposalsByWorkload(
   interface Group {
     target: WorkloadRef;
     resources: Array<[Recommendation, number]>;
-    objects: Array<[ExportedObject, number]>;
+    objects: Array<[ExportedObject | KedaScaledObject, number]>;
   }
   const groups = new Map<string, Group>();
   recommendations.forEach((recommendation, index) => {
@@ -166,12 +167,22 @@ function orderWarning(patch: ResourcesPatch, workload: Workload | null): string 
 
 /** The proposal as a new object, or renamed to replace the workload's current one; see ProposedManifest. */
 function replacement(
-  object: ExportedObject,
+  object: ExportedObject | KedaScaledObject,
   index: number,
   target: WorkloadRef,
   workload: Workload | null,
   fleet: FleetSnapshot | null,
 ): ProposedManifest {
+  if (object.kind === 'ScaledObject') {
+    // KEDA makes an HPA of its own (keda-hpa-<name>); one already scaling the workload must go, not be renamed.
+    const current = workload?.hpas ?? [];
+    const warning = !fleet || fleet.unreadable.includes('horizontalpodautoscalers')
+      ? `HPAs could not be read: if ${target.kind} ${target.name} already has one, delete it when applying this ScaledObject (KEDA creates its own).`
+      : current.length > 0
+        ? `Delete HPA ${current.join(', ')} when applying this ScaledObject: KEDA creates its own HPA, and two fight over the replica count.`
+        : null;
+    return { object, replaces: false, warning };
+  }
   const isHpa = object.kind === 'HorizontalPodAutoscaler';
   const what = isHpa ? 'HPA' : 'PDB';
   const name = object.metadata?.name ?? '';
@@ -216,9 +227,9 @@ function replacement(
 }
 
 /** An HPA must scale the recommendation's workload and a PDB must select its pods, or the file misleads. */
-function checkCovers(object: ExportedObject, target: WorkloadRef, workload: Workload | null, index: number): void {
+function checkCovers(object: ExportedObject | KedaScaledObject, target: WorkloadRef, workload: Workload | null, index: number): void {
   const subject = `${object.kind} ${target.namespace}/${object.metadata?.name ?? ''}`;
-  if (object.kind === 'HorizontalPodAutoscaler') {
+  if (object.kind === 'HorizontalPodAutoscaler' || object.kind === 'ScaledObject') {
     const ref = object.spec?.scaleTargetRef;
     if (ref?.kind !== target.kind || ref.name !== target.name) {
       throw new ManifestError(subject, [
@@ -313,7 +324,7 @@ function definedOnly(values: ResourceValuesChange): ResourceValuesChange | undef
   return Object.keys(defined).length > 0 ? defined : undefined;
 }
 
-function manifestOf(recommendation: Recommendation, index: number, kind: string): ExportedObject {
+function manifestOf(recommendation: Recommendation, index: number, kind: string): ExportedObject | KedaScaledObject {
   const field = `recommendations[${index}].manifest`;
   const fail = (message: string, value: unknown = recommendation.manifest): never => {
     throw new ManifestError(`Recommendation ${recommendation.kind} for ${workloadKey(recommendation.target)}`, [
@@ -327,7 +338,9 @@ function manifestOf(recommendation: Recommendation, index: number, kind: string)
     return fail(`is not valid YAML (${document?.errors[0]?.message ?? 'empty'})`);
   }
   const object: unknown = document.toJS();
-  if (!isRecord(object) || object.kind !== kind) {
+  // An autoscaling proposal may come as a KEDA ScaledObject (keda.sh/v1alpha1), which owns the HPA it makes.
+  const keda = kind === MANIFEST_KINDS.hpa && isRecord(object) && object.kind === 'ScaledObject';
+  if (!isRecord(object) || (object.kind !== kind && !keda)) {
     return fail(`must be a ${kind}`, isRecord(object) ? object.kind : object);
   }
   const metadata = isRecord(object.metadata) ? object.metadata : {};
@@ -336,5 +349,10 @@ function manifestOf(recommendation: Recommendation, index: number, kind: string)
   if (namespace !== recommendation.target.namespace) {
     return fail(`must be in the workload's namespace ${recommendation.target.namespace}`, namespace);
   }
-  return validateKubernetesObject({ ...object, metadata: { ...metadata, namespace } });
+  const placed = { ...object, metadata: { ...metadata, namespace } };
+  if (keda) {
+    throwIfIssues(`ScaledObject ${recommendation.target.namespace}/${String(metadata.name ?? '')}`, zodIssues(kedaScaledObjectSchema, placed));
+    return placed as KedaScaledObject;
+  }
+  return validateKubernetesObject(placed);
 }

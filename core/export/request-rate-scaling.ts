@@ -195,10 +195,15 @@ export interface KedaInput extends Provenance {
   target: WorkloadRef;
   /** Defaults to the workload's name. */
   name?: string;
-  counter: RequestCounter;
+  /**
+   * What the workload scales on: its request counter (the trigger sums its rate over the workload's pods),
+   * or a PromQL query of the workload's whole load that does not come from its own pods (a consumer
+   * group's lag from kafka_exporter).
+   */
+  load: { counter: RequestCounter } | { query: string };
   /** Prometheus as the KEDA operator reaches it, e.g. http://prometheus-operated.monitoring.svc:9090. */
   serverAddress: string;
-  /** Requests per second each replica should handle. */
+  /** The load each replica should handle: requests per second, or messages of lag. */
   targetPerReplica: number;
   minReplicas: number;
   maxReplicas: number;
@@ -207,7 +212,7 @@ export interface KedaInput extends Provenance {
 }
 
 /**
- * A KEDA ScaledObject that scales the workload on its request rate.
+ * A KEDA ScaledObject that scales the workload on its request rate, or on a query of its load.
  *
  * The trigger uses `metricType: AverageValue`: KEDA divides the query's result by the replica count, so the
  * query is the workload's total rate and the threshold is per replica. The workload's pods are picked by
@@ -225,19 +230,15 @@ export function kedaScaledObject(input: KedaInput): KedaScaledObject {
   const { target } = input;
   const subject = `ScaledObject ${target.namespace}/${input.name ?? target.name}`;
   const inputIssues: ManifestIssue[] = [];
-  if (!(input.minReplicas >= 1)) {
+  if ('counter' in input.load && !(input.minReplicas >= 1)) {
     inputIssues.push({
       field: 'minReplicas',
       value: input.minReplicas,
       message: 'must be at least 1: a query over the pods’ own counters cannot wake a workload scaled to zero',
     });
   }
-  const counter = checkedCounter(input.counter, subject, inputIssues);
-  const selector = [
-    `${counter.namespaceLabel}=${JSON.stringify(target.namespace)}`,
-    `${counter.podLabel}=~${JSON.stringify(podNamePattern(target.kind, target.name))}`,
-    ...extraMatchers(counter),
-  ].join(',');
+  const query = 'counter' in input.load ? requestRateQuery(target, checkedCounter(input.load.counter, subject, inputIssues)) : input.load.query;
+  throwIfIssues(subject, inputIssues);
   const scaledObject: KedaScaledObject = {
     apiVersion: 'keda.sh/v1alpha1',
     kind: 'ScaledObject',
@@ -257,7 +258,7 @@ export function kedaScaledObject(input: KedaInput): KedaScaledObject {
           metricType: 'AverageValue',
           metadata: {
             serverAddress: input.serverAddress,
-            query: `sum(rate(${counter.series}{${selector}}[${counter.rateWindow}]))`,
+            query,
             threshold: decimalText(input.targetPerReplica),
           },
         },
@@ -270,6 +271,16 @@ export function kedaScaledObject(input: KedaInput): KedaScaledObject {
     ...behaviorIssues(scaledObject.spec.advanced?.horizontalPodAutoscalerConfig.behavior, behaviorPath),
   ]);
   return scaledObject;
+}
+
+/** The workload's total request rate: its pods picked by name, as their controller names them. */
+function requestRateQuery(target: WorkloadRef, counter: CheckedCounter): string {
+  const selector = [
+    `${counter.namespaceLabel}=${JSON.stringify(target.namespace)}`,
+    `${counter.podLabel}=~${JSON.stringify(podNamePattern(target.kind, target.name))}`,
+    ...extraMatchers(counter),
+  ].join(',');
+  return `sum(rate(${counter.series}{${selector}}[${counter.rateWindow}]))`;
 }
 
 type CheckedCounter = Required<Omit<RequestCounter, 'matchers'>> & Pick<RequestCounter, 'matchers'>;

@@ -120,7 +120,7 @@ describe('headroom CLI on the lab', () => {
     expect(report.findings.find((f) => f.rule === 'slo-burn' && f.target.name === 'payment')?.severity).toBe('critical');
     // The database behind order's pool lives in `data`: still weighed, though only checkout is reported.
     expect(report.findings.find((f) => f.rule === 'hpa-amplifies-db')?.target).toEqual({ namespace: 'checkout', kind: 'HorizontalPodAutoscaler', name: 'order' });
-    expect(report.recommendations.find((r) => r.kind === 'hpa' && r.target.name === 'order')?.rationale.join(' ')).toMatch(/capped at \d+: PostgreSQL data\/postgres accepts/);
+    expect((report.recommendations.find((r) => r.kind === 'hpa' && r.target.name === 'order')?.rationale ?? []).join(' ')).toMatch(/capped at \d+: PostgreSQL data\/postgres accepts/);
   });
 
   it('analyze --format markdown: a PR comment led by the paging service\'s finding', { timeout: RUN_MS }, async () => {
@@ -179,6 +179,22 @@ describe('headroom CLI on the lab', () => {
     // inventory's PDB selects nothing (a selector typo): the overlay replaces it rather than add a second.
     expect(kustomization?.patches.map((p) => p.path)).toContain('patches/storefront/pdb-inventory.yaml');
     expect(yamlFilesIn(out).map((file) => relative(out, join(out, file))).sort()).toEqual(written.files.filter((f) => f.endsWith('.yaml')).sort());
+  });
+
+  it('recommend --keda --patches: KEDA ScaledObjects as new resources in the overlay, the HPAs they replace named for deletion', { timeout: RUN_MS }, async () => {
+    const out = mkdtempSync(join(tmpdir(), 'headroom-cli-keda-'));
+    const serverAddress = 'http://prometheus-operated.monitoring.svc:9090';
+    const run = await runCli(['recommend', ...prometheus(), '--manifests', lab.build.manifestsDir, '--at', String(end), '--window', '1d', '--namespace', 'checkout', '--keda', serverAddress, '--out', out, '--patches', '-q'], { timeoutMs: RUN_MS });
+    expect(run.status, run.stderr).toBe(0);
+    const [kustomization] = documents(join(out, 'kustomization.yaml')) as Array<{ resources: string[] }>;
+    expect(kustomization?.resources).toContain('resources/checkout/scaledobject-order.yaml');
+    const [order] = documents(join(out, 'resources/checkout/scaledobject-order.yaml')) as Array<{ kind: string; spec: { scaleTargetRef: { name: string }; triggers: Array<{ type: string; metadata: { serverAddress: string; query: string } }> } }>;
+    expect(order?.kind).toBe('ScaledObject');
+    expect(order?.spec.scaleTargetRef.name).toBe('order');
+    expect(order?.spec.triggers[0]?.metadata).toMatchObject({ serverAddress, query: expect.stringMatching(/^sum\(rate\(http_server_requests_seconds_count\{namespace="checkout",pod=~"order-/) });
+    // order's CPU HPA stays in the fleet until deleted: KEDA's own HPA would fight it.
+    expect(readFileSync(join(out, 'SUMMARY.md'), 'utf8')).toMatch(/delete the HPA checkout\/order when applying this ScaledObject/);
+    expect(readFileSync(join(out, 'resources/checkout/scaledobject-order.yaml'), 'utf8')).toMatch(/^# Delete HPA order when applying this ScaledObject/);
   });
 
   it('analyze and recommend --kubeconfig: the objects from a cluster (the API emulator serving the lab fleet), read-only', { timeout: RUN_MS }, async () => {

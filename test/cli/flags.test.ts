@@ -280,6 +280,13 @@ describe('requests from flags', () => {
     expect(backtestRequestFrom({ ...common, fit: 3600, test: 3600, strategy: [], currency: 'USD' }, environment, NOW).strategies).toEqual(['headroom', 'krr-simple', 'vpa-like']);
   });
 
+  it('asks core for KEDA ScaledObjects with --keda, and refuses an address KEDA could not query', () => {
+    expect(analysisRequestFrom({ ...common, window: 86_400, keda: 'http://prometheus-operated.monitoring.svc:9090' }, environment, NOW).keda).toEqual({ serverAddress: 'http://prometheus-operated.monitoring.svc:9090' });
+    expect(analysisRequestFrom({ ...common, window: 86_400 }, environment, NOW)).not.toHaveProperty('keda');
+    expect(refusal(() => analysisRequestFrom({ ...common, window: 86_400, keda: 'prometheus:9090' }, environment, NOW))).toBe('--keda: "prometheus:9090" must be an http or https URL');
+    expect(refusal(() => analysisRequestFrom({ ...common, window: 86_400, keda: 'not a url' }, environment, NOW))).toMatch(/^--keda: "not a url" is not a URL; give Prometheus as KEDA reaches it/);
+  });
+
   it('refuses windows that reach back before 1970', () => {
     expect(refusal(() => analysisRequestFrom({ ...common, window: 400 * 86_400, at: '100' }, environment, NOW))).toBe('--window reaches back before 1970; shorten it or move --at');
   });

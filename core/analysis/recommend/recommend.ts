@@ -2,7 +2,7 @@ import type { Finding, Recommendation, TargetRef } from '../../api/report';
 import { hpaManifest } from '../../export/hpa';
 import { pdbManifest } from '../../export/pdb';
 import { prometheusAdapterLagRule } from '../../export/lag-scaling';
-import { prometheusAdapterRule } from '../../export/request-rate-scaling';
+import { kedaScaledObject, prometheusAdapterRule, type RequestCounter } from '../../export/request-rate-scaling';
 import { resourcesPatch } from '../../export/resources';
 import { toYaml } from '../../export/yaml';
 import type { Workload, WorkloadKind } from '../../kubernetes/model';
@@ -22,9 +22,14 @@ export interface RecommendOptions {
   scrapeInterval: number;
   /** Changes smaller than this share of the current value are noise, not recommendations. */
   minChange: number;
+  /**
+   * Write autoscaling on requests per second or lag as KEDA ScaledObjects querying this Prometheus (as the
+   * KEDA operator reaches it), instead of HPAs fed by prometheus-adapter. CPU-based HPAs stay HPAs.
+   */
+  keda: { serverAddress: string } | null;
 }
 
-export const DEFAULT_RECOMMEND: RecommendOptions = { rightsizing: DEFAULT_RIGHTSIZING, scrapeInterval: 60, minChange: 0.1 };
+export const DEFAULT_RECOMMEND: RecommendOptions = { rightsizing: DEFAULT_RIGHTSIZING, scrapeInterval: 60, minChange: 0.1, keda: null };
 
 export interface RecommendationSet {
   recommendations: Recommendation[];
@@ -78,10 +83,51 @@ function resourcesRecommendation(w: WorkloadFacts, p: ResourceProposal): Recomme
 
 const NO_RESOURCES = { cpu: { request: null, limit: null }, memory: { request: null, limit: null } };
 
-function hpaRecommendation(p: HpaProposal, context: AnalysisContext): Recommendation | null {
+/** The request counter the service was measured by, with the equality matchers that pick its series. */
+function requestCounterOf(p: HpaProposal, context: AnalysisContext): RequestCounter | null {
+  const service = context.services.find((s) => s.report.namespace === p.target.namespace && s.report.name === p.target.name);
+  const family = service?.facts.family.family;
+  if (!family) return null;
+  return { series: `${family.histogram}_count`, matchers: Object.fromEntries(family.matchers.filter((m) => m.op === '=').map((m) => [m.label, m.value])) };
+}
+
+/** kafka_exporter's lag summed over what the External metric's selector picks: the same number the HPA would see. */
+function lagQuery(p: HpaProposal): string | null {
+  if (p.metric.type !== 'External') return null;
+  const labels = Object.entries(p.metric.selector?.matchLabels ?? {}).map(([name, value]) => `${name}=${JSON.stringify(value)}`);
+  return `sum(${p.metric.metricName}{${labels.join(',')}})`;
+}
+
+function hpaRecommendation(p: HpaProposal, context: AnalysisContext, options: RecommendOptions): Recommendation | null {
   if (!isAppsKind(p.target.kind)) return null;
   const target = { namespace: p.target.namespace, kind: p.target.kind, name: p.target.name };
   const summary = p.basis === 'requests-per-second' ? 'scales on requests per second per pod, the load users put on it' : p.basis === 'cpu' ? 'scales on CPU, which its latency follows' : 'scales on consumer lag, the backlog its users wait on';
+  const rationale = [...p.rationale];
+  const recommendation = (manifest: unknown): Recommendation => ({ kind: 'hpa', target: p.target, container: '', current: NO_RESOURCES, proposed: NO_RESOURCES, manifest: toYaml([manifest]), confidence: 1, rationale });
+  const counter = p.basis === 'requests-per-second' ? requestCounterOf(p, context) : null;
+
+  if (options.keda && p.basis !== 'cpu') {
+    const perReplica = p.metric.type === 'Pods' ? p.metric.averageValue : p.metric.type === 'External' && p.metric.target.type === 'AverageValue' ? p.metric.target.averageValue : null;
+    const query = p.basis === 'consumer-lag' ? lagQuery(p) : null;
+    const load = counter ? { counter } : query ? { query } : null;
+    if (load && perReplica !== null) {
+      if (p.replaces) rationale.push(`KEDA creates and owns the HPA for this workload: delete the HPA ${p.replaces.namespace}/${p.replaces.name} when applying this ScaledObject, or the two fight over the replica count`);
+      return recommendation(
+        kedaScaledObject({
+          target,
+          load,
+          serverAddress: options.keda.serverAddress,
+          targetPerReplica: perReplica,
+          minReplicas: p.minReplicas,
+          maxReplicas: p.maxReplicas,
+          behavior: p.behavior,
+          generatedFrom: `hpa/${key(p.target)}`,
+          rationale: summary,
+        }),
+      );
+    }
+  }
+
   const hpa = hpaManifest({
     target,
     name: p.replaces?.name ?? p.target.name,
@@ -92,25 +138,16 @@ function hpaRecommendation(p: HpaProposal, context: AnalysisContext): Recommenda
     generatedFrom: `hpa/${key(p.target)}`,
     rationale: summary,
   });
-  const documents: unknown[] = [hpa];
-  const rationale = [...p.rationale];
-  if (p.basis === 'requests-per-second') {
-    // The HPA needs the metric served by prometheus-adapter: say exactly which rule, from the family measured.
-    const service = context.services.find((s) => s.report.namespace === p.target.namespace && s.report.name === p.target.name);
-    const family = service?.facts.family.family;
-    if (family) {
-      const rule = prometheusAdapterRule({
-        counter: { series: `${family.histogram}_count`, matchers: Object.fromEntries(family.matchers.filter((m) => m.op === '=').map((m) => [m.label, m.value])) },
-        metricName: RPS_METRIC,
-      });
-      rationale.push(`needs prometheus-adapter to serve ${RPS_METRIC}; its rule:\n${toYaml([{ rules: [rule] }]).trimEnd()}`);
-    }
+  // The HPA needs its metric served by prometheus-adapter: say exactly which rule, from the family measured.
+  if (counter) {
+    const rule = prometheusAdapterRule({ counter, metricName: RPS_METRIC });
+    rationale.push(`needs prometheus-adapter to serve ${RPS_METRIC}; its rule:\n${toYaml([{ rules: [rule] }]).trimEnd()}`);
   }
   if (p.basis === 'consumer-lag') {
     const rule = prometheusAdapterLagRule({ series: LAG_METRIC, labels: ['consumergroup', 'topic'] });
     rationale.push(`needs prometheus-adapter to serve ${LAG_METRIC} as an external metric; its rule:\n${toYaml([{ externalRules: [rule] }]).trimEnd()}`);
   }
-  return { kind: 'hpa', target: p.target, container: '', current: NO_RESOURCES, proposed: NO_RESOURCES, manifest: toYaml(documents), confidence: 1, rationale };
+  return recommendation(hpa);
 }
 
 /** Multi-replica Deployments and StatefulSets whose pods no PDB really selects. */
@@ -163,7 +200,7 @@ export function recommend(context: AnalysisContext, options: RecommendOptions = 
   const hpaResults = hpaProposalsFor(context, proposedCpu);
   const hpas = hpaResults.filter((p): p is HpaProposal => !isSkip(p));
   for (const p of hpas) {
-    const rec = hpaRecommendation(p, context);
+    const rec = hpaRecommendation(p, context, options);
     if (rec) recommendations.push(rec);
   }
   recommendations.push(...pdbRecommendations(context));

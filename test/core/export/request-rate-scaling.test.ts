@@ -11,7 +11,7 @@ import { rejection } from './helpers';
 
 const keda: KedaInput = {
   target: { namespace: 'shop', kind: 'Deployment', name: 'checkout' },
-  counter: { series: 'http_requests_total' },
+  load: { counter: { series: 'http_requests_total' } },
   serverAddress: 'http://prometheus-operated.monitoring.svc:9090',
   targetPerReplica: 40,
   minReplicas: 3,
@@ -89,7 +89,7 @@ describe('kedaScaledObject', () => {
   it('writes a ScaledObject with a prometheus trigger and HPA behavior (golden)', () => {
     const scaledObject = kedaScaledObject({
       ...keda,
-      counter: { series: 'http_server_request_duration_seconds_count' },
+      load: { counter: { series: 'http_server_request_duration_seconds_count' } },
       targetPerReplica: 12.5,
     });
     expect(toYaml([scaledObject])).toMatchInlineSnapshot(`
@@ -154,7 +154,7 @@ describe('kedaScaledObject', () => {
   });
 
   it('quotes label values as PromQL strings', () => {
-    const query = kedaScaledObject({ ...keda, counter: { series: 'http_requests_total', matchers: { route: '/a"b\\c' } } })
+    const query = kedaScaledObject({ ...keda, load: { counter: { series: 'http_requests_total', matchers: { route: '/a"b\\c' } } } })
       .spec.triggers[0]?.metadata.query;
     expect(query).toContain('route="/a\\"b\\\\c"');
   });
@@ -178,6 +178,13 @@ describe('kedaScaledObject', () => {
   ] as const)('refuses %j at %s', (change, field, value) => {
     const error = rejection(() => kedaScaledObject({ ...keda, ...(change as Partial<KedaInput>) }));
     expect(error.issues.map((issue) => [issue.field, issue.value])).toContainEqual([field, value]);
+  });
+
+  it('scales on a query of load that does not come from the pods (consumer lag), which may start from zero', () => {
+    const query = 'sum(kafka_consumergroup_lag{namespace="kafka",consumergroup="mailer",topic="orders"})';
+    const scaledObject = kedaScaledObject({ ...keda, load: { query }, targetPerReplica: 5100, minReplicas: 0 });
+    expect(scaledObject.spec.triggers).toEqual([{ type: 'prometheus', metricType: 'AverageValue', metadata: { serverAddress: keda.serverAddress, query, threshold: '5100' } }]);
+    expect(scaledObject.spec.minReplicaCount).toBe(0);
   });
 
   it('has a zod schema that rejects triggers and fields Headroom does not write', () => {
