@@ -1,4 +1,4 @@
-import type { DetectedHttpFamily } from '../prometheus/catalog';
+import { LEGACY_POD_LABELS, NO_POD, type DetectedHttpFamily } from '../prometheus/catalog';
 import { escapeLabelValue, selector, type Matcher } from '../prometheus/promql';
 import { attachPodFromTargetInfo, attachWorkload, type WorkloadJoin } from '../prometheus/workloads';
 
@@ -69,8 +69,14 @@ export function httpAggregateQuery(scope: HttpAggregateScope, parts: readonly Ag
       if (family.podLabels) {
         branches.push(attachWorkload(unionOf([{ label: 'pod', op: '!=', value: '' }, ...namespaceMatcher('namespace', scope)], ['namespace', 'pod', PART_LABEL]), join));
       }
+      if (family.legacyPodLabels) {
+        // The same pods under the older names, renamed for the join; series that also carry `pod` are the branch above's.
+        const { namespace, pod } = LEGACY_POD_LABELS;
+        const legacy = unionOf([{ label: pod, op: '!=', value: '' }, { label: 'pod', op: '=', value: '' }, ...namespaceMatcher(namespace, scope)], [namespace, pod, PART_LABEL]);
+        branches.push(attachWorkload(copy(copy(legacy, 'namespace', namespace), 'pod', pod), join));
+      }
       if (family.jobInstance) {
-        const withoutPod: Matcher[] = [{ label: 'pod', op: '=', value: '' }];
+        const withoutPod: Matcher[] = [...NO_POD];
         if (scope.targetInfoPods) branches.push(attachWorkload(attachPodFromTargetInfo(unionOf(withoutPod, ['job', 'instance', PART_LABEL]), join), join));
         // No pod anywhere: OpenTelemetry names the job service.namespace/service.name.
         const byJob = unionOf(withoutPod, ['job', 'instance', PART_LABEL]);

@@ -21,9 +21,24 @@ export interface DetectedHttpFamily {
   hasBuckets: boolean;
   /** Series carry `namespace` + `pod` (scraped from the pod). */
   podLabels: boolean;
+  /**
+   * Series carry `kubernetes_namespace` + `kubernetes_pod_name` instead: the pod scrape job of older
+   * Prometheus configurations (the prometheus Helm chart's `kubernetes-pods` before v15, many hand-written
+   * ones) relabelled the pod's metadata to those names.
+   */
+  legacyPodLabels: boolean;
   /** Some series lack `pod` (OTLP push, or a collector in between): they are named by job/instance. */
   jobInstance: boolean;
 }
+
+/** The pod and namespace labels of older pod scrape jobs (see DetectedHttpFamily.legacyPodLabels). */
+export const LEGACY_POD_LABELS = { namespace: 'kubernetes_namespace', pod: 'kubernetes_pod_name' } as const;
+
+/** Matchers for series that name no pod under either name: pushed over OTLP, or relayed. */
+export const NO_POD: readonly Matcher[] = [
+  { label: 'pod', op: '=', value: '' },
+  { label: LEGACY_POD_LABELS.pod, op: '=', value: '' },
+];
 
 export type Feature =
   | 'red'
@@ -104,14 +119,22 @@ export async function detectCatalog(
     warnings.push(...labelResult.warnings);
     const labels = labelResult.data;
     if (labels.length === 0) continue;
-    // Series pushed over OTLP (or relayed by a collector) have no `pod`; scraped ones always do.
-    const withoutPod = await api.labelValues('job', [selector(requests, [...family.matchers, { label: 'pod', op: '=', value: '' }], global)], start, end, signal);
+    // Series pushed over OTLP (or relayed by a collector) have no `pod`; scraped ones always do (under one name or the other).
+    const withoutPod = await api.labelValues('job', [selector(requests, [...family.matchers, ...NO_POD], global)], start, end, signal);
     warnings.push(...withoutPod.warnings);
     const status = family.statusLabels.find((s) => labels.includes(s.label)) ?? null;
     const route = family.routeLabels.find((r) => labels.includes(r)) ?? null;
     const hasBuckets = has(`${family.histogram}_bucket`);
     if (!hasBuckets) warnings.push(`${family.title}: no ${family.histogram}_bucket series, so latency percentiles are unavailable for it (for Spring, enable management.metrics.distribution.percentiles-histogram.http.server.requests; for go-grpc-prometheus, call EnableHandlingTimeHistogram)`);
     if (!status) warnings.push(`${family.title}: none of the status labels ${family.statusLabels.map((s) => s.label).join(', ')} is present, so its error ratio is unknown`);
+    const podLabels = labels.includes('pod') && labels.includes('namespace');
+    const legacyPodLabels = labels.includes(LEGACY_POD_LABELS.pod) && labels.includes(LEGACY_POD_LABELS.namespace);
+    const jobInstance = withoutPod.data.length > 0;
+    if (family.identity === 'pod' && !podLabels && !legacyPodLabels && !jobInstance) {
+      // A pod but no namespace (a scrape job that drops it): no workload can be named, so no number would be right.
+      warnings.push(`${family.title}: ${requests} names pods but not their namespace (labels: ${labels.join(', ')}), so its requests cannot be mapped to workloads; keep the namespace label in the pod scrape job (relabel __meta_kubernetes_namespace to namespace)`);
+      continue;
+    }
     http.push({
       family,
       requests,
@@ -119,8 +142,9 @@ export async function detectCatalog(
       route,
       labels,
       hasBuckets,
-      podLabels: labels.includes('pod') && labels.includes('namespace'),
-      jobInstance: withoutPod.data.length > 0,
+      podLabels,
+      legacyPodLabels,
+      jobInstance,
     });
   }
 

@@ -6,7 +6,10 @@
 
 /** How a family's series say which workload served them. */
 export type HttpIdentity =
-  /** Scraped from the pod: `namespace` + `pod` target labels (or OTLP series joined to `target_info`). */
+  /**
+   * Scraped from the pod: `namespace` + `pod` target labels, or `kubernetes_namespace` +
+   * `kubernetes_pod_name` from older pod scrape jobs (or OTLP series joined to `target_info`).
+   */
   | 'pod'
   /** Istio: the server side is named by `destination_workload_namespace` / `destination_workload`. */
   | 'istio-destination'
