@@ -182,14 +182,20 @@ export async function analyze(api: QueryApi, options: AnalyzeOptions): Promise<A
   progress('running the rules');
   const engine = runRules(context, options.rules ?? [], options.silences);
   const warnings = [...new Set([...catalog.warnings, ...red.warnings, ...runner.warnings])];
+  // Findings outside the namespaces asked for are dropped; links are by position, so they follow.
+  const inScope = engine.findings.map((finding, index) => [finding, index] as const).filter(([finding]) => inNamespaces(finding.target.namespace));
+  const links = new Map(inScope.flatMap(([, index], position) => {
+    const link = engine.links.get(index);
+    return link ? [[position, link] as const] : [];
+  }));
   const report: Report = {
     schemaVersion: REPORT_SCHEMA_VERSION,
     window: { start: window.start, end: window.end },
     services: context.services.map((s) => s.report),
-    findings: engine.findings.filter((f) => inNamespaces(f.target.namespace)),
+    findings: inScope.map(([finding]) => finding),
     recommendations: [],
     notEvaluated: engine.notEvaluated.filter((n) => n.target === null || inNamespaces(n.target.namespace)),
     warnings,
   };
-  return { report, catalog, services: [...context.services], context, links: engine.links };
+  return { report, catalog, services: [...context.services], context, links };
 }
